@@ -1,0 +1,52 @@
+"""What both backends share and must never drift apart on.
+
+Framework-free (numpy and the standard library): the registry mixin, the
+checkpoint format, activation names, the metadata schema, Gauss-Hermite nodes
+and the parity tolerances.
+"""
+
+from .activations import ACTIVATIONS, DEFAULT_ACTIVATION
+from .checkpoint_format import (
+    CONFIG_FILE,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    WEIGHTS_FILE,
+    Checkpoint,
+    CheckpointError,
+    check_tensors,
+    is_checkpoint,
+    read_checkpoint,
+    write_checkpoint,
+)
+from .factory import Factory, UnknownNameError, normalize_key
+from .gauss_hermite import gauss_hermite, gauss_hermite_grid
+from .metadata import CELL_TYPES, MODEL_PARAMETERS, action_space_entry, check_metadata, jsonable
+from .tolerances import TOLERANCES, Tolerance, tolerance
+
+__all__ = [
+    "ACTIVATIONS",
+    "CELL_TYPES",
+    "CONFIG_FILE",
+    "Checkpoint",
+    "CheckpointError",
+    "DEFAULT_ACTIVATION",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "Factory",
+    "MODEL_PARAMETERS",
+    "TOLERANCES",
+    "Tolerance",
+    "UnknownNameError",
+    "WEIGHTS_FILE",
+    "action_space_entry",
+    "check_metadata",
+    "check_tensors",
+    "gauss_hermite",
+    "gauss_hermite_grid",
+    "is_checkpoint",
+    "jsonable",
+    "normalize_key",
+    "read_checkpoint",
+    "tolerance",
+    "write_checkpoint",
+]

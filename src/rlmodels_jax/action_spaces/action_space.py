@@ -1,0 +1,61 @@
+"""The action-space base class: a registered distrax bijector with a known
+expected log-det, so that the transformed policy has an analytic entropy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import distrax
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from rlmodels_common.factory import Factory
+from rlmodels_common.metadata import action_space_entry
+
+
+class ActionSpace(Factory, distrax.Bijector):
+    """Base class of the action-space bijectors (``Free``, ``Box``, ``MaxNorm``).
+
+    Subclasses implement ``forward_and_log_det``, ``inverse_and_log_det``,
+    ``log_det_expectation`` and ``kwargs``. Constants are stored as Python
+    floats or tuples, so a model holding a bijector stays a static Flax NNX
+    attribute, and are cast to the input's dtype at call time.
+    """
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """Constructor arguments, JSON-serialisable."""
+        raise NotImplementedError
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """``{"type": registered name, "kwargs": constructor arguments}``."""
+        return action_space_entry(self.type_name, self.kwargs)
+
+    def log_det_expectation(self, mean: jax.Array, std: jax.Array) -> jax.Array:
+        """``E[log|det J(x)|]`` for ``x ~ N(mean, diag(std**2))``.
+
+        ``mean`` and ``std`` have shape ``(..., d)``. Returns ``(..., d)`` for a
+        scalar bijector (one term per component) and ``(...)`` for a vector one.
+        """
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
+        return f"{type(self).__name__}({args})"
+
+
+def log_sech2(z: jax.Array) -> jax.Array:
+    """``log(sech(z)**2)`` without overflow: ``2 (log 2 - z - softplus(-2 z))``."""
+    return 2.0 * (np.log(2.0) - z - jax.nn.softplus(-2.0 * z))
+
+
+def constant(value: float | tuple[float, ...] | np.ndarray, like: jax.Array) -> jax.Array:
+    """A float64 constant cast to the dtype of ``like``."""
+    return jnp.asarray(value, dtype=like.dtype)
+
+
+def static(value: np.ndarray) -> float | tuple[float, ...]:
+    """A float64 array as a hashable Python float (0-d) or tuple (1-d)."""
+    return float(value) if value.ndim == 0 else tuple(float(v) for v in value)

@@ -1,0 +1,102 @@
+"""The max-norm action space: the action vector's length squashed below a radius."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from rlmodels_common.gauss_hermite import MAX_NORM_NODES_PER_DIM, gauss_hermite_grid
+
+from .action_space import ActionSpace, constant, log_sech2
+
+_SERIES_BELOW_U = 1e-4
+"""Below this, artanh(u)/u is its series 1 + u^2/3 (truncation error < 1e-17)."""
+_SERIES_BELOW_T = 1e-2
+"""Below this, Q(t) is its series 1/3 + t^2/15 (truncation error < 1e-10, times eps^2)."""
+
+
+@ActionSpace.register("MaxNorm")
+class MaxNorm(ActionSpace):
+    """``y = s tanh(r) x / r`` with ``s = (1 - eps) max_norm`` and the smoothed
+    radius ``r = sqrt(|x|^2 + eps^2)``, so ``|y| < max_norm`` and the map is
+    smooth at ``x = 0``. A vector bijector (``event_ndims_in=1``), never lifted.
+
+    The Jacobian has eigenvalue ``s tanh(r) / r`` on the ``d - 1`` directions
+    orthogonal to ``x`` and ``s (sech^2(r) |x|^2 / r^2 + tanh(r) eps^2 / r^3)``
+    along ``x``, so
+
+        log|det J| = d log s + (d - 1) log(tanh(r) / r)
+                     + log(sech^2(r) |x|^2 / r^2 + tanh(r) eps^2 / r^3),
+
+    which is ``d log s + (d - 1)(log tanh r - log r) + log sech^2 r`` up to
+    O(eps^2), exact at every radius (the eps^2 term keeps it finite where
+    ``sech^2`` underflows). The inverse clips ``|y| / s`` to ``1 - eps``.
+
+    The entropy term uses a tensor-product Gauss-Hermite rule with 5 nodes per
+    dimension: ``5**d`` evaluations per state (fine for the usual d <= 6),
+    accurate to ~1e-4 nats for std <= 0.5 and ~6e-3 nats at std = 1.
+    """
+
+    def __init__(self, max_norm: float = 1.0, eps: float = 1e-6) -> None:
+        super().__init__(event_ndims_in=1)
+        if not (np.isfinite(max_norm) and max_norm > 0):
+            raise ValueError(f"MaxNorm: expected finite max_norm > 0, got {max_norm}")
+        if not 0 < eps < 1:
+            raise ValueError(f"MaxNorm: expected 0 < eps < 1, got {eps}")
+        self.max_norm = float(max_norm)
+        self.eps = float(eps)
+        self.scale = (1.0 - self.eps) * self.max_norm
+        self.log_scale = float(np.log(self.scale))
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return {"max_norm": self.max_norm, "eps": self.eps}
+
+    def _log_det(self, x: jax.Array) -> jax.Array:
+        """log|det J| at ``x`` ``(..., d)``; returns ``(...)``."""
+        d = x.shape[-1]
+        sq = jnp.sum(x * x, axis=-1)
+        r = jnp.sqrt(sq + self.eps**2)
+        tanh_r = jnp.tanh(r)
+        radial = jnp.exp(log_sech2(r)) * sq / (r * r) + tanh_r * self.eps**2 / (r * r * r)
+        return d * self.log_scale + (d - 1) * jnp.log(tanh_r / r) + jnp.log(radial)
+
+    def forward_and_log_det(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+        r = jnp.sqrt(jnp.sum(x * x, axis=-1) + self.eps**2)
+        y = (self.scale * jnp.tanh(r) / r)[..., None] * x
+        return y, self._log_det(x)
+
+    def inverse_and_log_det(self, y: jax.Array) -> tuple[jax.Array, jax.Array]:
+        sq = jnp.sum(y * y, axis=-1)
+        nonzero = sq > 0
+        # sqrt behind a double where: differentiable at y = 0, where rho = 0.
+        rho = jnp.where(nonzero, jnp.sqrt(jnp.where(nonzero, sq, 1.0)), 0.0)
+        clipped = rho > self.scale * (1.0 - self.eps)
+        u = jnp.minimum(rho / self.scale, 1.0 - self.eps)
+        t = jnp.arctanh(u)  # |x| if the radius were not smoothed
+        # The smoothing stretches |x| to t (1 + eps^2 Q(t)) with
+        # Q(t) = (sinh(2t) / (2t) - 1) / (2 t^2): first order in eps^2, so the
+        # round trip is exact to O(eps^4).
+        small_t = t < _SERIES_BELOW_T
+        t_safe = jnp.where(small_t, 1.0, t)
+        q = jnp.where(
+            small_t,
+            1.0 / 3.0 + t * t / 15.0,
+            (jnp.sinh(2.0 * t_safe) / (2.0 * t_safe) - 1.0) / (2.0 * t_safe * t_safe),
+        )
+        stretch = 1.0 + self.eps**2 * q
+        # gain = |x| / rho; unclipped that is (artanh(u) / u) stretch / s, finite at y = 0.
+        small_u = u < _SERIES_BELOW_U
+        u_safe = jnp.where(small_u, 1.0, u)
+        ratio = jnp.where(small_u, 1.0 + u * u / 3.0, jnp.arctanh(u_safe) / u_safe)
+        gain = jnp.where(clipped, t / jnp.where(clipped, rho, 1.0), ratio / self.scale) * stretch
+        x = gain[..., None] * y
+        return x, -self._log_det(x)
+
+    def log_det_expectation(self, mean: jax.Array, std: jax.Array) -> jax.Array:
+        nodes, weights = gauss_hermite_grid(MAX_NORM_NODES_PER_DIM, mean.shape[-1])
+        x = mean[..., None, :] + std[..., None, :] * constant(nodes, mean)  # (..., 5**d, d)
+        return jnp.sum(self._log_det(x) * constant(weights, mean), axis=-1)

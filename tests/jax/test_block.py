@@ -1,0 +1,29 @@
+"""Block and lift: scalar action spaces lifted to action vectors."""
+
+import jax.numpy as jnp
+import numpy as np
+
+from rlmodels_jax import Block, Box, Free, MaxNorm, lift
+
+
+def test_lift_wraps_scalar_bijectors_only():
+    assert isinstance(lift(Box(-1.0, 1.0)), Block)
+    assert isinstance(lift(Free()), Block)
+    max_norm = MaxNorm()
+    assert lift(max_norm) is max_norm
+
+
+def test_block_sums_log_dets_and_expectations_over_the_last_axis():
+    box = Box([-1.0, 0.0, 2.0], [1.0, 5.0, 3.0])
+    block = Block(box)
+    x = jnp.asarray([[0.1, -2.0, 0.5], [1.0, 0.0, -0.3]])
+    np.testing.assert_allclose(block.forward_log_det_jacobian(x), box.forward_log_det_jacobian(x).sum(-1), rtol=1e-6)
+    mean, std = x, jnp.full_like(x, 0.7)
+    np.testing.assert_allclose(
+        block.log_det_expectation(mean, std), box.log_det_expectation(mean, std).sum(-1), rtol=1e-6
+    )
+    assert block.log_det_expectation(mean, std).shape == (2,)
+
+
+def test_block_reports_the_wrapped_space():
+    assert Block(Box(-1.0, 2.0)).metadata == Box(-1.0, 2.0).metadata

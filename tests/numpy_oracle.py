@@ -1,0 +1,93 @@
+"""A plain numpy (float64) forward pass of every model, computed from the
+metadata and canonical parameters alone: the test oracle both backends'
+tests compare against, written from the SPEC, not from either backend."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import numpy as np
+
+_erf = np.vectorize(math.erf)
+
+ACTIVATIONS = {
+    "gelu": lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))),
+    "gelu_exact": lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2))),
+    "relu": lambda x: np.maximum(x, 0),
+    "tanh": np.tanh,
+    "silu": lambda x: x * 0.5 * (1 + np.tanh(x / 2)),
+    "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
+    "leaky_relu": lambda x: np.where(x >= 0, x, 0.01 * x),
+    "sigmoid": lambda x: 0.5 * (1 + np.tanh(x / 2)),
+    "softplus": lambda x: np.logaddexp(x, 0),
+    "identity": lambda x: x,
+}
+
+
+def _linear(p: Mapping[str, np.ndarray], name: str, x: np.ndarray) -> np.ndarray:
+    y = x @ p[f"{name}.kernel"]
+    return y + p[f"{name}.bias"] if f"{name}.bias" in p else y
+
+
+def _mlp(p: Mapping[str, np.ndarray], name: str, sizes: list[int], act: Any, x: np.ndarray) -> np.ndarray:
+    for i in range(len(sizes)):
+        x = act(_linear(p, f"{name}.layers.{2 * i}", x))
+    return x
+
+
+def lstm_cell(p: Mapping[str, np.ndarray], cell_type: str, c: np.ndarray, h: np.ndarray, x: np.ndarray):
+    """One LSTM step; gate order i, f, g, o. Returns (c, h)."""
+    if cell_type == "OptimizedLSTMCell":
+        z = x @ p["cell.dense_i.kernel"] + h @ p["cell.dense_h.kernel"] + p["cell.dense_h.bias"]
+        i, f, g, o = np.split(z, 4, axis=-1)
+    else:
+        i, f, g, o = (
+            x @ p[f"cell.i{k}.kernel"] + h @ p[f"cell.h{k[0]}.kernel"] + p[f"cell.h{k[0]}.bias"]
+            for k in ("i", "f_", "g", "o")
+        )
+    sig = ACTIVATIONS["sigmoid"]
+    c = sig(f) * c + sig(i) * np.tanh(g)
+    return c, sig(o) * np.tanh(c)
+
+
+def forward(
+    model_type: str,
+    meta: Mapping[str, Any],
+    params: Mapping[str, np.ndarray],
+    x: np.ndarray,
+    carry: tuple[np.ndarray, np.ndarray] | None = None,
+) -> dict[str, Any]:
+    """Outputs for observations ``x`` (``(..., obs)``), one LSTM step from ``carry``.
+
+    Returns ``mu`` (logits when discrete), ``std`` (continuous), ``value`` and
+    for the LSTM the new ``carry``.
+    """
+    p = {k: np.asarray(v, np.float64) for k, v in params.items()}
+    x = np.asarray(x, np.float64)
+    act = ACTIVATIONS[meta["activation"]]
+    out: dict[str, Any] = {}
+    if model_type == "SharedActorCritic":
+        actor = critic = _mlp(p, "network", meta["architecture"], act, x)
+        value = _linear(p, "critic", critic)
+    elif model_type == "ActorCritic":
+        actor = _mlp(p, "actor_torso", meta["actor_architecture"], act, x)
+        n = len(meta["critic_architecture"])
+        value = _linear(p, f"critic.layers.{2 * n}", _mlp(p, "critic", meta["critic_architecture"], act, x))
+    else:
+        feats = act(_linear(p, "encoder.layers.0", x))
+        H = meta["lstm_features"]
+        if carry is None:
+            carry = (np.zeros(x.shape[:-1] + (H,)), np.zeros(x.shape[:-1] + (H,)))
+        c, h = lstm_cell(p, meta["cell_type"], *carry, feats)
+        out["carry"] = (c, h)
+        actor = h
+        value = _linear(p, "critic", h)
+    out["mu"] = _linear(p, "actor_mu", actor)
+    out["value"] = value
+    if not meta["discrete"]:
+        if meta["actor_sigma_head"]:
+            out["std"] = np.logaddexp(_linear(p, "actor_sigma.layers.0", actor), 0)
+        else:
+            out["std"] = np.broadcast_to(np.exp(p["log_std"][0]), out["mu"].shape)
+    return out
