@@ -22,7 +22,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Protocol, TypeVar
 
 import numpy as np
 import safetensors
@@ -219,3 +219,40 @@ def _fsync_dir(path: Path) -> None:
         _fsync(path)
     except OSError:  # some filesystems do not fsync directories; the rename is still atomic
         pass
+
+
+class PortableModel(Protocol):
+    """What a backend model offers the checkpoint code."""
+
+    type_name: str
+    metadata: dict[str, Any]
+
+    def canonical_params(self) -> dict[str, np.ndarray]: ...
+
+    def load_canonical_params(self, tensors: Mapping[str, np.ndarray], source: str = ...) -> None: ...
+
+
+M = TypeVar("M", bound=PortableModel)
+
+
+def save_model(model: PortableModel, path: PathLike) -> Path:
+    """Write a backend model to ``path`` (see :func:`write_checkpoint`)."""
+    return write_checkpoint(path, model.type_name, model.metadata, model.canonical_params())
+
+
+def load_model(path: PathLike, from_metadata: Callable[[str, Mapping[str, Any]], M]) -> M:
+    """Build a model with a backend's ``Model.from_metadata`` and fill its parameters
+    from the checkpoint at ``path``; every failure is a ``CheckpointError``."""
+    from .factory import UnknownNameError
+    from .metadata import check_metadata
+
+    checkpoint = read_checkpoint(path)
+    check_metadata(checkpoint.model_type, checkpoint.metadata)
+    try:
+        model = from_metadata(checkpoint.model_type, checkpoint.metadata)
+    except UnknownNameError as e:
+        raise CheckpointError(f"{path}: {e}") from None
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"{path}: metadata does not describe a valid model: {e}") from None
+    model.load_canonical_params(checkpoint.tensors, source=f"checkpoint {path}")
+    return model

@@ -1,19 +1,45 @@
 """The parity tolerances: how closely the two backends must agree, per dtype.
 
-A value ``a`` agrees with a reference ``b`` when ``|a - b| <= atol + rtol * |b|``
-elementwise (the ``numpy.allclose`` rule). These are the only tolerances the
+A value ``a`` agrees with a reference ``b`` when, elementwise,
+
+    |a - b| <= atol + rtol * scale
+
+where ``scale`` is ``|b|`` for a plain output (parameters of the distribution,
+values, carries, actions) and, for a sum of terms that can cancel, the sum of
+the terms' magnitudes (:func:`log_prob_scale`, :func:`entropy_scale`). The
+latter is the usual first-order rounding bound: a float32 log-density of -0.17
+made of terms of size 5 is only known to ~5 * 1e-7, and a Gaussian term
+``(x - loc) / std`` with ``std = 1e-3`` turns one ulp of ``loc`` into a large
+error, in any correct implementation. These are the only tolerances the
 parity suite and the comparison API use.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+import numpy as np
+
+HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 @dataclass(frozen=True)
 class Tolerance:
     rtol: float
     atol: float
+
+    def error(self, a: np.ndarray, b: np.ndarray, scale: np.ndarray | None = None) -> float:
+        """``max |a - b| / (atol + rtol * scale)``: at most 1 when ``a`` agrees with ``b``."""
+        a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+        if a.shape != b.shape:
+            raise ValueError(f"expected equal shapes, got {a.shape} and {b.shape}")
+        if a.size == 0:
+            return 0.0
+        scale = np.abs(b) if scale is None else np.maximum(np.asarray(scale, np.float64), np.abs(b))
+        both_inf = np.isinf(a) & np.isinf(b) & (np.sign(a) == np.sign(b))
+        diff = np.where(both_inf, 0.0, np.abs(a - b))
+        return float(np.max(np.where(np.isnan(diff), np.inf, diff / (self.atol + self.rtol * scale))))
 
 
 TOLERANCES: dict[str, Tolerance] = {
@@ -28,3 +54,24 @@ def tolerance(dtype: str) -> Tolerance:
         return TOLERANCES[dtype]
     except KeyError:
         raise ValueError(f"expected dtype in {sorted(TOLERANCES)}, got {dtype!r}") from None
+
+
+def log_prob_scale(x: np.ndarray, loc: np.ndarray, std: np.ndarray, log_det: np.ndarray) -> np.ndarray:
+    """Magnitude of ``log N(x; loc, std) + log_det`` as computed, shape ``(...)``.
+
+    ``x``, ``loc``, ``std`` are ``(..., A)`` (``x`` the inverse of the action)
+    and ``log_det`` is the inverse log-det ``(...)``. Counts each ``z^2 / 2``,
+    ``log std``, the normaliser, the log-det, and the subtraction inside
+    ``z = (x - loc) / std`` at the size of its operands.
+    """
+    x, loc, std = (np.asarray(v, np.float64) for v in (x, loc, std))
+    z = (x - loc) / std
+    terms = np.abs(z) * (np.abs(x) + np.abs(loc)) / std + 0.5 * z * z + np.abs(np.log(std)) + HALF_LOG_2PI
+    return np.sum(terms, axis=-1) + np.abs(np.asarray(log_det, np.float64))
+
+
+def entropy_scale(std: np.ndarray, log_det_expectation: np.ndarray) -> np.ndarray:
+    """Magnitude of ``sum(log std + log(2 pi e) / 2) + E[log|det J|]``, shape ``(...)``."""
+    std = np.asarray(std, np.float64)
+    terms = np.abs(np.log(std)) + HALF_LOG_2PI + 0.5
+    return np.sum(terms, axis=-1) + np.abs(np.asarray(log_det_expectation, np.float64))

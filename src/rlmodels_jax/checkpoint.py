@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rlmodels_common.checkpoint_format import (
-    CheckpointError,
-    PathLike,
-    read_checkpoint,
-    write_checkpoint,
-)
-from rlmodels_common.factory import UnknownNameError
-from rlmodels_common.metadata import check_metadata
+from rlmodels_common.checkpoint_format import PathLike, load_model, save_model
 
 from .models import Model
 
@@ -19,10 +12,10 @@ from .models import Model
 def save(model: Model, path: PathLike) -> Path:
     """Write ``model`` to the checkpoint directory ``path`` atomically.
 
-    Readable by ``rlmodels_jax.load`` and ``rlmodels_torch.load``. Raises
-    ``ValueError`` for a model whose activation is not registered.
+    Readable by ``rlmodels_jax.load`` and ``rlmodels_torch.load``. Raises ``ValueError``
+    for a model whose activation is not registered.
     """
-    return write_checkpoint(path, model.type_name, model.metadata, model.canonical_params())
+    return save_model(model, path)
 
 
 def load(path: PathLike) -> Model:
@@ -32,16 +25,7 @@ def load(path: PathLike) -> Model:
     unknown model type, missing, unexpected or mis-shaped tensors, an
     unsupported format version, corrupt or truncated files.
     """
-    checkpoint = read_checkpoint(path)
-    check_metadata(checkpoint.model_type, checkpoint.metadata)
-    try:
-        model = Model.from_metadata(checkpoint.model_type, checkpoint.metadata)
-    except UnknownNameError as e:
-        raise CheckpointError(f"{path}: {e}") from None
-    except (TypeError, ValueError) as e:
-        raise CheckpointError(f"{path}: metadata does not describe a valid model: {e}") from None
-    model.load_canonical_params(checkpoint.tensors, source=f"checkpoint {path}")
-    return model
+    return load_model(path, Model.from_metadata)
 
 
 __all__ = ["load", "save"]

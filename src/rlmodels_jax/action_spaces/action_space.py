@@ -3,6 +3,7 @@ expected log-det, so that the transformed policy has an analytic entropy."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import distrax
@@ -12,6 +13,10 @@ import numpy as np
 
 from rlmodels_common.factory import Factory
 from rlmodels_common.metadata import action_space_entry
+
+LOG2 = math.log(2.0)
+"""A Python float, so it stays weakly typed (a numpy float64 would promote
+float32 arrays to float64 under ``jax_enable_x64``)."""
 
 
 class ActionSpace(Factory, distrax.Bijector):
@@ -48,14 +53,9 @@ class ActionSpace(Factory, distrax.Bijector):
 
 def log_sech2(z: jax.Array) -> jax.Array:
     """``log(sech(z)**2)`` without overflow: ``2 (log 2 - z - softplus(-2 z))``."""
-    return 2.0 * (np.log(2.0) - z - jax.nn.softplus(-2.0 * z))
+    return 2.0 * (LOG2 - z - jax.nn.softplus(-2.0 * z))
 
 
 def constant(value: float | tuple[float, ...] | np.ndarray, like: jax.Array) -> jax.Array:
     """A float64 constant cast to the dtype of ``like``."""
     return jnp.asarray(value, dtype=like.dtype)
-
-
-def static(value: np.ndarray) -> float | tuple[float, ...]:
-    """A float64 array as a hashable Python float (0-d) or tuple (1-d)."""
-    return float(value) if value.ndim == 0 else tuple(float(v) for v in value)

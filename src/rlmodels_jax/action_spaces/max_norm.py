@@ -6,16 +6,15 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
+from rlmodels_common.action_spaces import (
+    MAX_NORM_SERIES_BELOW_T,
+    MAX_NORM_SERIES_BELOW_U,
+    max_norm_constants,
+)
 from rlmodels_common.gauss_hermite import MAX_NORM_NODES_PER_DIM, gauss_hermite_grid
 
 from .action_space import ActionSpace, constant, log_sech2
-
-_SERIES_BELOW_U = 1e-4
-"""Below this, artanh(u)/u is its series 1 + u^2/3 (truncation error < 1e-17)."""
-_SERIES_BELOW_T = 1e-2
-"""Below this, Q(t) is its series 1/3 + t^2/15 (truncation error < 1e-10, times eps^2)."""
 
 
 @ActionSpace.register("MaxNorm")
@@ -42,18 +41,12 @@ class MaxNorm(ActionSpace):
 
     def __init__(self, max_norm: float = 1.0, eps: float = 1e-6) -> None:
         super().__init__(event_ndims_in=1)
-        if not (np.isfinite(max_norm) and max_norm > 0):
-            raise ValueError(f"MaxNorm: expected finite max_norm > 0, got {max_norm}")
-        if not 0 < eps < 1:
-            raise ValueError(f"MaxNorm: expected 0 < eps < 1, got {eps}")
-        self.max_norm = float(max_norm)
-        self.eps = float(eps)
-        self.scale = (1.0 - self.eps) * self.max_norm
-        self.log_scale = float(np.log(self.scale))
+        self.const = max_norm_constants(max_norm, eps)
+        self.max_norm, self.eps = self.const.max_norm, self.const.eps
 
     @property
     def kwargs(self) -> dict[str, Any]:
-        return {"max_norm": self.max_norm, "eps": self.eps}
+        return self.const.kwargs
 
     def _log_det(self, x: jax.Array) -> jax.Array:
         """log|det J| at ``x`` ``(..., d)``; returns ``(...)``."""
@@ -62,11 +55,11 @@ class MaxNorm(ActionSpace):
         r = jnp.sqrt(sq + self.eps**2)
         tanh_r = jnp.tanh(r)
         radial = jnp.exp(log_sech2(r)) * sq / (r * r) + tanh_r * self.eps**2 / (r * r * r)
-        return d * self.log_scale + (d - 1) * jnp.log(tanh_r / r) + jnp.log(radial)
+        return d * self.const.log_scale + (d - 1) * jnp.log(tanh_r / r) + jnp.log(radial)
 
     def forward_and_log_det(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
         r = jnp.sqrt(jnp.sum(x * x, axis=-1) + self.eps**2)
-        y = (self.scale * jnp.tanh(r) / r)[..., None] * x
+        y = (self.const.scale * jnp.tanh(r) / r)[..., None] * x
         return y, self._log_det(x)
 
     def inverse_and_log_det(self, y: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -74,25 +67,25 @@ class MaxNorm(ActionSpace):
         nonzero = sq > 0
         # sqrt behind a double where: differentiable at y = 0, where rho = 0.
         rho = jnp.where(nonzero, jnp.sqrt(jnp.where(nonzero, sq, 1.0)), 0.0)
-        clipped = rho > self.scale * (1.0 - self.eps)
-        u = jnp.minimum(rho / self.scale, 1.0 - self.eps)
+        clipped = rho > self.const.scale * (1.0 - self.eps)
+        u = jnp.minimum(rho * self.const.inv_scale, 1.0 - self.eps)
         t = jnp.arctanh(u)  # |x| if the radius were not smoothed
         # The smoothing stretches |x| to t (1 + eps^2 Q(t)) with
         # Q(t) = (sinh(2t) / (2t) - 1) / (2 t^2): first order in eps^2, so the
         # round trip is exact to O(eps^4).
-        small_t = t < _SERIES_BELOW_T
+        small_t = t < MAX_NORM_SERIES_BELOW_T
         t_safe = jnp.where(small_t, 1.0, t)
         q = jnp.where(
             small_t,
-            1.0 / 3.0 + t * t / 15.0,
+            1.0 / 3.0 + t * t * (1.0 / 15.0),
             (jnp.sinh(2.0 * t_safe) / (2.0 * t_safe) - 1.0) / (2.0 * t_safe * t_safe),
         )
         stretch = 1.0 + self.eps**2 * q
         # gain = |x| / rho; unclipped that is (artanh(u) / u) stretch / s, finite at y = 0.
-        small_u = u < _SERIES_BELOW_U
+        small_u = u < MAX_NORM_SERIES_BELOW_U
         u_safe = jnp.where(small_u, 1.0, u)
-        ratio = jnp.where(small_u, 1.0 + u * u / 3.0, jnp.arctanh(u_safe) / u_safe)
-        gain = jnp.where(clipped, t / jnp.where(clipped, rho, 1.0), ratio / self.scale) * stretch
+        ratio = jnp.where(small_u, 1.0 + u * u * (1.0 / 3.0), jnp.arctanh(u_safe) / u_safe)
+        gain = jnp.where(clipped, t / jnp.where(clipped, rho, 1.0), ratio * self.const.inv_scale) * stretch
         x = gain[..., None] * y
         return x, -self._log_det(x)
 

@@ -16,7 +16,7 @@ from rlmodels_common.checkpoint_format import check_tensors
 from rlmodels_common.factory import Factory
 
 from ..action_spaces import ActionSpace, Free, lift
-from ..activations import Activation, resolve_activation
+from ..activations import ACTIVATIONS, Activation, resolve_activation
 from ..distributions import Transformed
 from ..dtypes import dtype_name
 
@@ -169,11 +169,7 @@ class Model(Factory, nnx.Module):
 
     def _common_metadata(self) -> dict[str, Any]:
         if self.activation_name is None:
-            raise ValueError(
-                f"activation {self.activation!r} is not registered, so this model cannot be "
-                "saved or converted; register it under a name with "
-                "rlmodels_jax.register_activation(name, fn) (and the same name in rlmodels_torch)"
-            )
+            raise ValueError(ACTIVATIONS.unregistered_message(self.activation))
         return {
             "observation_space_size": self.obs_dim,
             "action_space_size": self.action_space_size,

@@ -1,0 +1,36 @@
+"""rlmodels_torch: the PyTorch mirror image of rlmodels_jax.
+
+Same module, class, function and parameter names; imports no JAX (conversion
+from JAX, ``from_jax``, imports it lazily when called).
+"""
+
+from rlmodels_common.checkpoint_format import CheckpointError
+from rlmodels_common.factory import Factory, UnknownNameError
+
+from .action_spaces import ActionSpace, Block, Box, Free, MaxNorm, lift
+from .activations import ACTIVATIONS, register_activation
+from .checkpoint import load, save
+from .distributions import Transformed, deterministic_action
+from .models import ActorCritic, LSTMActorCritic, Model, SharedActorCritic
+
+__all__ = [
+    "ACTIVATIONS",
+    "ActionSpace",
+    "ActorCritic",
+    "Block",
+    "Box",
+    "CheckpointError",
+    "Factory",
+    "Free",
+    "LSTMActorCritic",
+    "MaxNorm",
+    "Model",
+    "SharedActorCritic",
+    "Transformed",
+    "UnknownNameError",
+    "deterministic_action",
+    "lift",
+    "load",
+    "register_activation",
+    "save",
+]

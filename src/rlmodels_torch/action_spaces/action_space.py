@@ -1,0 +1,99 @@
+"""The action-space base class: a registered torch Transform with a known
+expected log-det, so that the transformed policy has an analytic entropy."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+from torch.distributions import Transform
+
+from rlmodels_common.factory import Factory
+from rlmodels_common.metadata import action_space_entry
+
+LOG2 = math.log(2.0)
+
+
+class ActionSpace(Factory, Transform):
+    """Base class of the action-space transforms (``Free``, ``Box``, ``MaxNorm``).
+
+    Subclasses implement ``forward_and_log_det``, ``inverse_and_log_det``,
+    ``log_det_expectation`` and ``kwargs``, with the same formulas as
+    ``rlmodels_jax``; the ``Transform`` interface (``__call__``, ``inv``,
+    ``log_abs_det_jacobian``) is derived from them. Constants are float64 and
+    cast to the input's dtype and device at call time.
+    """
+
+    bijective = True
+
+    def __init__(self) -> None:
+        super().__init__(cache_size=0)
+        self._constants: dict[tuple[torch.dtype, torch.device], dict[str, torch.Tensor]] = {}
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """Constructor arguments, JSON-serialisable."""
+        raise NotImplementedError
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """``{"type": registered name, "kwargs": constructor arguments}``."""
+        return action_space_entry(self.type_name, self.kwargs)
+
+    def forward_and_log_det(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def inverse_and_log_det(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def log_det_expectation(self, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+        """``E[log|det J(x)|]`` for ``x ~ N(mean, diag(std**2))``.
+
+        ``mean`` and ``std`` have shape ``(..., d)``. Returns ``(..., d)`` for a
+        scalar transform (one term per component) and ``(...)`` for a vector one.
+        """
+        raise NotImplementedError
+
+    def _call(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_and_log_det(x)[0]
+
+    def _inverse(self, y: torch.Tensor) -> torch.Tensor:
+        return self.inverse_and_log_det(y)[0]
+
+    def log_abs_det_jacobian(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.forward_and_log_det(x)[1]
+
+    def constants(self, like: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The float64 constants of :meth:`_constant_values` as tensors of
+        ``like``'s dtype and device (built once per dtype and device)."""
+        found = self._constants.get((like.dtype, like.device))
+        return self._build_constants(like.dtype, like.device) if found is None else found
+
+    @torch.compiler.disable
+    def _build_constants(self, dtype: torch.dtype, device: torch.device) -> dict[str, torch.Tensor]:
+        # Outside torch.compile: CPU float32/float64 are built in __init__, so a
+        # compiled policy only ever looks them up.
+        built = {
+            name: torch.tensor(np.asarray(value, dtype=np.float64), dtype=dtype, device=device)
+            for name, value in self._constant_values().items()
+        }
+        self._constants[(dtype, device)] = built
+        return built
+
+    def _prebuild_constants(self) -> None:
+        for dtype in (torch.float32, torch.float64):
+            self._build_constants(dtype, torch.device("cpu"))
+
+    def _constant_values(self) -> dict[str, Any]:
+        return {}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
+        return f"{type(self).__name__}({args})"
+
+
+def log_sech2(z: torch.Tensor) -> torch.Tensor:
+    """``log(sech(z)**2)`` without overflow: ``2 (log 2 - z - softplus(-2 z))``."""
+    return 2.0 * (LOG2 - z - torch.logaddexp(-2.0 * z, torch.zeros((), dtype=z.dtype, device=z.device)))

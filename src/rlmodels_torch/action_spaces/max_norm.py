@@ -1,0 +1,127 @@
+"""The max-norm action space: the action vector's length squashed below a radius."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch.distributions import constraints
+
+from rlmodels_common.action_spaces import (
+    MAX_NORM_SERIES_BELOW_T,
+    MAX_NORM_SERIES_BELOW_U,
+    max_norm_constants,
+)
+from rlmodels_common.gauss_hermite import MAX_NORM_NODES_PER_DIM, gauss_hermite_grid
+
+from .action_space import ActionSpace, log_sech2
+
+
+class _Ball(constraints.Constraint):
+    """Vectors of norm at most ``radius`` (event_dim 1)."""
+
+    event_dim = 1
+
+    def __init__(self, radius: float) -> None:
+        self.radius = radius
+        super().__init__()
+
+    def check(self, value: torch.Tensor) -> torch.Tensor:
+        return torch.linalg.vector_norm(value, dim=-1) <= self.radius
+
+
+@ActionSpace.register("MaxNorm")
+class MaxNorm(ActionSpace):
+    """``y = s tanh(r) x / r`` with ``s = (1 - eps) max_norm`` and the smoothed
+    radius ``r = sqrt(|x|^2 + eps^2)``, so ``|y| < max_norm`` and the map is
+    smooth at ``x = 0``. A vector transform (event_dim 1), never lifted.
+
+    The Jacobian has eigenvalue ``s tanh(r) / r`` on the ``d - 1`` directions
+    orthogonal to ``x`` and ``s (sech^2(r) |x|^2 / r^2 + tanh(r) eps^2 / r^3)``
+    along ``x``, so
+
+        log|det J| = d log s + (d - 1) log(tanh(r) / r)
+                     + log(sech^2(r) |x|^2 / r^2 + tanh(r) eps^2 / r^3),
+
+    which is ``d log s + (d - 1)(log tanh r - log r) + log sech^2 r`` up to
+    O(eps^2), exact at every radius (the eps^2 term keeps it finite where
+    ``sech^2`` underflows). The inverse clips ``|y| / s`` to ``1 - eps``.
+
+    The entropy term uses a tensor-product Gauss-Hermite rule with 5 nodes per
+    dimension: ``5**d`` evaluations per state (fine for the usual d <= 6),
+    accurate to ~1e-4 nats for std <= 0.5 and ~6e-3 nats at std = 1.
+    """
+
+    domain = constraints.independent(constraints.real, 1)
+
+    def __init__(self, max_norm: float = 1.0, eps: float = 1e-6) -> None:
+        super().__init__()
+        self.const = max_norm_constants(max_norm, eps)
+        self.max_norm, self.eps = self.const.max_norm, self.const.eps
+        self._grids: dict[tuple[torch.dtype, torch.device, int], tuple[torch.Tensor, torch.Tensor]] = {}
+
+    @property
+    def codomain(self) -> constraints.Constraint:
+        return _Ball(self.max_norm)
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return self.const.kwargs
+
+    def _log_det(self, x: torch.Tensor) -> torch.Tensor:
+        """log|det J| at ``x`` ``(..., d)``; returns ``(...)``."""
+        d = x.shape[-1]
+        sq = torch.sum(x * x, dim=-1)
+        r = torch.sqrt(sq + self.eps**2)
+        tanh_r = torch.tanh(r)
+        radial = torch.exp(log_sech2(r)) * sq / (r * r) + tanh_r * self.eps**2 / (r * r * r)
+        return d * self.const.log_scale + (d - 1) * torch.log(tanh_r / r) + torch.log(radial)
+
+    def forward_and_log_det(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        r = torch.sqrt(torch.sum(x * x, dim=-1) + self.eps**2)
+        y = (self.const.scale * torch.tanh(r) / r)[..., None] * x
+        return y, self._log_det(x)
+
+    def inverse_and_log_det(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        sq = torch.sum(y * y, dim=-1)
+        nonzero = sq > 0
+        # sqrt behind a double where: differentiable at y = 0, where rho = 0.
+        rho = torch.where(nonzero, torch.sqrt(torch.where(nonzero, sq, 1.0)), 0.0)
+        clipped = rho > self.const.scale * (1.0 - self.eps)
+        u = torch.clamp(rho * self.const.inv_scale, max=1.0 - self.eps)
+        t = torch.atanh(u)  # |x| if the radius were not smoothed
+        # The smoothing stretches |x| to t (1 + eps^2 Q(t)) with
+        # Q(t) = (sinh(2t) / (2t) - 1) / (2 t^2): first order in eps^2, so the
+        # round trip is exact to O(eps^4).
+        small_t = t < MAX_NORM_SERIES_BELOW_T
+        t_safe = torch.where(small_t, 1.0, t)
+        q = torch.where(
+            small_t,
+            1.0 / 3.0 + t * t * (1.0 / 15.0),
+            (torch.sinh(2.0 * t_safe) / (2.0 * t_safe) - 1.0) / (2.0 * t_safe * t_safe),
+        )
+        stretch = 1.0 + self.eps**2 * q
+        # gain = |x| / rho; unclipped that is (artanh(u) / u) stretch / s, finite at y = 0.
+        small_u = u < MAX_NORM_SERIES_BELOW_U
+        u_safe = torch.where(small_u, 1.0, u)
+        ratio = torch.where(small_u, 1.0 + u * u * (1.0 / 3.0), torch.atanh(u_safe) / u_safe)
+        gain = torch.where(clipped, t / torch.where(clipped, rho, 1.0), ratio * self.const.inv_scale) * stretch
+        x = gain[..., None] * y
+        return x, -self._log_det(x)
+
+    def log_det_expectation(self, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+        nodes, weights = self._grid(mean)
+        x = mean[..., None, :] + std[..., None, :] * nodes  # (..., 5**d, d)
+        return torch.sum(self._log_det(x) * weights, dim=-1)
+
+    def _grid(self, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The quadrature grid for ``like``'s dimension, dtype and device."""
+        found = self._grids.get((like.dtype, like.device, like.shape[-1]))
+        return self._build_grid(like.dtype, like.device, like.shape[-1]) if found is None else found
+
+    @torch.compiler.disable
+    def _build_grid(self, dtype: torch.dtype, device: torch.device, d: int) -> tuple[torch.Tensor, torch.Tensor]:
+        nodes, weights = gauss_hermite_grid(MAX_NORM_NODES_PER_DIM, d)
+        built = (torch.tensor(nodes, dtype=dtype, device=device), torch.tensor(weights, dtype=dtype, device=device))
+        self._grids[(dtype, device, d)] = built
+        return built

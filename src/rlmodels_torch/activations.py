@@ -1,0 +1,57 @@
+"""Activation functions by name (see ``rlmodels_common.activations`` for the math).
+
+Models accept a registered name or any callable. A callable that is not in this
+table works in memory, but a model using it cannot be saved or converted until
+it is registered here (and under the same name in ``rlmodels_jax``).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from rlmodels_common.activations import LEAKY_RELU_SLOPE, ActivationTable
+
+Activation = Callable[[torch.Tensor], torch.Tensor]
+
+
+def gelu(x: torch.Tensor) -> torch.Tensor:
+    return F.gelu(x, approximate="tanh")
+
+
+def gelu_exact(x: torch.Tensor) -> torch.Tensor:
+    return F.gelu(x)
+
+
+def leaky_relu(x: torch.Tensor) -> torch.Tensor:
+    return F.leaky_relu(x, LEAKY_RELU_SLOPE)
+
+
+def softplus(x: torch.Tensor) -> torch.Tensor:
+    # log(1 + e^x) as logaddexp(x, 0), the JAX formula; F.softplus switches to
+    # x above a threshold, which differs from JAX in the last digits.
+    return torch.logaddexp(x, torch.zeros((), dtype=x.dtype, device=x.device))
+
+
+def identity(x: torch.Tensor) -> torch.Tensor:
+    return x
+
+
+ACTIVATIONS = ActivationTable({
+    "gelu": gelu,
+    "gelu_exact": gelu_exact,
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "silu": F.silu,
+    "elu": F.elu,
+    "leaky_relu": leaky_relu,
+    "sigmoid": torch.sigmoid,
+    "softplus": softplus,
+    "identity": identity,
+}, backend="rlmodels_torch", other_backend="rlmodels_jax")
+"""Name -> function. Extend with :func:`register_activation`, not by assignment."""
+
+register_activation = ACTIVATIONS.register
+resolve_activation = ACTIVATIONS.resolve

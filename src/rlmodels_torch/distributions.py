@@ -1,0 +1,62 @@
+"""The policy distributions models return, and their deterministic action."""
+
+from __future__ import annotations
+
+import torch
+from torch.distributions import Categorical, Distribution, Independent, TransformedDistribution
+
+from .action_spaces import ActionSpace, Block
+
+
+class Transformed(TransformedDistribution):
+    """A diagonal Gaussian pushed through an action-space transform, with an
+    analytic entropy; the torch counterpart of ``rlmodels_jax.Transformed``.
+
+    ``distribution`` is the base ``Independent(Normal, 1)``; ``bijector`` is an
+    action space lifted to vectors (``Block`` or ``MaxNorm``). ``log_prob(y)``
+    inverts the bijector with its own clipped inverse and log-det (as distrax
+    does), and ``entropy() = H(base) + E[log|det J(x)|]`` by the bijector's
+    Gauss-Hermite ``log_det_expectation``. Argument validation is off: models
+    build one per call.
+    """
+
+    def __init__(self, distribution: Independent, bijector: ActionSpace | Block) -> None:
+        # The bijectors keep shapes, so the base shapes are ours; skipping
+        # TransformedDistribution's shape inference keeps construction cheap.
+        self.base_dist = distribution
+        self.transforms = [bijector]
+        Distribution.__init__(self, distribution.batch_shape, distribution.event_shape, validate_args=False)
+
+    @property
+    def distribution(self) -> Independent:
+        """The base Gaussian (distrax's name for it)."""
+        return self.base_dist
+
+    @property
+    def bijector(self) -> ActionSpace | Block:
+        return self.transforms[0]
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        """Log-density of actions ``(..., A)``; returns ``batch_shape``."""
+        x, log_det = self.bijector.inverse_and_log_det(value)
+        return self.base_dist.log_prob(x) + log_det
+
+    def entropy(self) -> torch.Tensor:
+        """Entropy in nats, shape ``batch_shape``."""
+        normal = self.base_dist.base_dist
+        return self.base_dist.entropy() + self.bijector.log_det_expectation(normal.loc, normal.scale)
+
+
+def deterministic_action(pi: Transformed | Categorical) -> torch.Tensor:
+    """The action a policy takes when it does not explore.
+
+    Continuous: the bijector applied to the Gaussian mean, ``(..., A)``.
+    Discrete: the most likely action, ``(...)`` integers.
+    """
+    if isinstance(pi, Categorical):
+        return torch.argmax(pi.logits, dim=-1)
+    if isinstance(pi, Transformed):
+        return pi.bijector(pi.base_dist.base_dist.loc)
+    raise TypeError(
+        f"expected a policy returned by an rlmodels model (Transformed or Categorical), got {type(pi).__name__}"
+    )

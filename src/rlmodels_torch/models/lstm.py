@@ -1,0 +1,298 @@
+"""A recurrent actor-critic: MLP encoder, one LSTM layer, linear heads."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.checkpoint import checkpoint
+
+from rlmodels_common.metadata import CELL_TYPES
+
+from ..action_spaces import ActionSpace
+from ..activations import Activation
+from ..dtypes import TORCH_DTYPES
+from .model import SQRT2, Model, Policy, Sequential, as_generator, linear, positive_int
+
+Carry = tuple[torch.Tensor, torch.Tensor]
+
+GATES = ("i", "f", "g", "o")
+"""Gate order along the 4H axis, the same in Flax and torch."""
+
+_TRUNCATED_STD = math.sqrt(
+    1 - 4 * math.exp(-2) / math.sqrt(2 * math.pi) / math.erf(math.sqrt(2))
+)
+"""Standard deviation of a unit normal truncated to [-2, 2]; Flax's lecun_normal
+divides by it so the truncated kernel keeps variance 1 / fan_in."""
+
+
+class FusedLSTM(nn.Module):
+    """One LSTM layer holding the Flax cell's weights, in ``nn.LSTMCell``'s layout.
+
+    ``weight_ih`` ``(4H, in)`` and ``weight_hh`` ``(4H, H)`` are the transposed
+    Flax kernels, gate order i, f, g, o; ``bias_hh`` holds the Flax bias and
+    ``bias_ih`` is zero and frozen, so one bias trains, as in JAX.
+    :meth:`sequence` runs the fused kernel ``nn.LSTM`` runs (``torch.lstm``);
+    :meth:`step` is one step in plain tensor ops (traceable, exportable). Not an
+    ``nn.LSTM`` subclass: ``torch.compile`` refuses to trace through those.
+    """
+
+    def __init__(self, in_features: int, hidden_features: int, cell_type: str, key: torch.Generator, dtype: str):
+        super().__init__()
+        self.cell_type = cell_type
+        self.input_size, self.hidden_size = in_features, hidden_features
+        H, kind = hidden_features, TORCH_DTYPES[dtype]
+        self.weight_ih = nn.Parameter(torch.empty(4 * H, in_features, dtype=kind))
+        self.weight_hh = nn.Parameter(torch.empty(4 * H, H, dtype=kind))
+        self.bias_ih = nn.Parameter(torch.zeros(4 * H, dtype=kind), requires_grad=False)
+        self.bias_hh = nn.Parameter(torch.zeros(4 * H, dtype=kind))
+        with torch.no_grad():
+            std = math.sqrt(1.0 / in_features) / _TRUNCATED_STD
+            nn.init.trunc_normal_(self.weight_ih, 0.0, std, -2 * std, 2 * std, generator=key)
+            if cell_type == "OptimizedLSTMCell":  # one orthogonal (H, 4H) recurrent kernel
+                nn.init.orthogonal_(self.weight_hh, generator=key)
+            else:  # one orthogonal (H, H) kernel per gate
+                for k in range(4):
+                    nn.init.orthogonal_(self.weight_hh[k * H : (k + 1) * H], generator=key)
+
+    def step(self, x: torch.Tensor, carry: Carry) -> Carry:
+        """One step: ``x`` ``(..., in)``, ``carry`` ``(c, h)`` each ``(..., H)``; returns the new carry."""
+        c, h = carry
+        gates = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh, self.bias_hh)
+        i, f, g, o = gates.chunk(4, dim=-1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return c, torch.sigmoid(o) * torch.tanh(c)
+
+    def sequence(self, x: torch.Tensor, carry: Carry) -> torch.Tensor:
+        """Fused pass over time-major ``x`` ``(T, B..., in)`` from ``carry``; returns ``(T, B..., H)``."""
+        T, batch = x.shape[0], x.shape[1:-1]
+        n = math.prod(batch)
+        c, h = (a.reshape(1, n, self.hidden_size) for a in carry)
+        weights = [self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh]
+        y, _, _ = torch.lstm(x.reshape(T, n, x.shape[-1]), (h, c), weights, True, 1, 0.0, self.training, False, False)
+        return y.reshape(T, *batch, self.hidden_size)
+
+    def canonical_tensors(self, prefix: str) -> Iterator[tuple[str, torch.Tensor]]:
+        """Parameters in the Flax cell's layout and names."""
+        bias = self.bias_ih + self.bias_hh
+        if self.cell_type == "OptimizedLSTMCell":
+            yield f"{prefix}.dense_i.kernel", self.weight_ih.T
+            yield f"{prefix}.dense_h.kernel", self.weight_hh.T
+            yield f"{prefix}.dense_h.bias", bias
+            return
+        for gate, w_i, w_h, b in zip(
+            GATES, self.weight_ih.chunk(4), self.weight_hh.chunk(4), bias.chunk(4)
+        ):  # fmt: skip
+            yield f"{prefix}.{_input_gate(gate)}.kernel", w_i.T
+            yield f"{prefix}.h{gate}.kernel", w_h.T
+            yield f"{prefix}.h{gate}.bias", b
+
+    def load_canonical(self, prefix: str, tensors: Mapping[str, torch.Tensor]) -> None:
+        if self.cell_type == "OptimizedLSTMCell":
+            w_i = tensors[f"{prefix}.dense_i.kernel"].T
+            w_h = tensors[f"{prefix}.dense_h.kernel"].T
+            bias = tensors[f"{prefix}.dense_h.bias"]
+        else:
+            w_i = torch.cat([tensors[f"{prefix}.{_input_gate(g)}.kernel"].T for g in GATES])
+            w_h = torch.cat([tensors[f"{prefix}.h{g}.kernel"].T for g in GATES])
+            bias = torch.cat([tensors[f"{prefix}.h{g}.bias"] for g in GATES])
+        self.weight_ih.copy_(w_i)
+        self.weight_hh.copy_(w_h)
+        self.bias_hh.copy_(bias)
+        self.bias_ih.zero_()
+
+
+def _usable(carry: Carry) -> Carry:
+    """``carry``, cloned if it was made under ``torch.inference_mode()`` and is now
+    used where autograd may need to save it (a rollout's carry fed to training).
+    Under torch.compile, which cannot ask, use ``torch.no_grad()`` for rollouts."""
+    if torch.compiler.is_compiling() or torch.is_inference_mode_enabled() or not carry[0].is_inference():
+        return carry
+    return carry[0].clone(), carry[1].clone()
+
+
+def _input_gate(gate: str) -> str:
+    # Flax's LSTMCell names the input forget-gate kernel `if_` (`if` is a keyword).
+    return "if_" if gate == "f" else f"i{gate}"
+
+
+@Model.register("LSTMActorCritic")
+class LSTMActorCritic(Model):
+    """Encoder ``Linear(obs_dim, hidden_features) + activation``, an LSTM with
+    ``lstm_features`` units, and linear policy and value heads on its output.
+
+    Calling modes (as ``rlmodels_jax.LSTMActorCritic``):
+
+    - ``model(x)``: one step. ``x`` is ``(..., obs_dim)``; the persistent carry
+      ``(c, h)``, each ``(..., lstm_features)``, lives in non-persistent buffers
+      (moved by ``.to()``, never in ``state_dict`` or checkpoints) and is used
+      and updated. When the leading shape of ``x`` differs from the carry's, the
+      carry is re-allocated as zeros first.
+    - ``model.step(x, carry)``: one step with the carry passed in and returned,
+      ``(pi, value, carry)``; the persistent carry is not touched.
+    - ``model(x, sequence=True, initial_carry=None, done=None)``: ``x`` is
+      time-major ``(T, B..., obs_dim)``; returns outputs for every step. The
+      carry starts at ``initial_carry`` (``(c, h)``, each ``(B..., lstm_features)``)
+      or zeros; where ``done[t]`` (``(T, B...)`` bool) is True it is zeroed
+      *after* step ``t``. Without ``done`` the fused ``nn.LSTM`` kernel runs;
+      with it, the cell is stepped with masked zeroing. The persistent carry is
+      not touched.
+
+    ``cell_type`` (``"OptimizedLSTMCell"`` or ``"LSTMCell"``) only names the
+    Flax parameter layout the checkpoint uses and the recurrent initialisation;
+    the math is the same. ``remat=True`` recomputes the recurrence in the
+    backward pass (``torch.utils.checkpoint``) to save memory.
+    """
+
+    def __init__(
+        self,
+        observation_space_size: int,
+        action_space_size: int,
+        key: int | torch.Generator,
+        *,
+        hidden_features: int = 64,
+        lstm_features: int = 128,
+        activation: str | Activation = "gelu",
+        action_space: ActionSpace | None = None,
+        cell_type: str = "OptimizedLSTMCell",
+        remat: bool = False,
+        actor_sigma_head: bool = False,
+        carry_leading_shape: tuple[int, ...] = (),
+        discrete: bool = False,
+        dtype: Any = "float32",
+    ) -> None:
+        self._init_common(
+            observation_space_size, action_space_size, activation, action_space,
+            actor_sigma_head, discrete, dtype,
+        )  # fmt: skip
+        key = as_generator(key)
+        self.hidden_features = positive_int("hidden_features", hidden_features)
+        self.lstm_features = positive_int("lstm_features", lstm_features)
+        if cell_type not in CELL_TYPES:
+            raise ValueError(f"expected cell_type in {list(CELL_TYPES)}, got {cell_type!r}")
+        self.cell_type = cell_type
+        self.remat = bool(remat)
+        self.carry_leading_shape = tuple(
+            positive_int("every carry_leading_shape entry", n) for n in carry_leading_shape
+        )
+        self.encoder = Sequential(linear(self.obs_dim, self.hidden_features, SQRT2, key, self.dtype), self.activation)
+        self.cell = FusedLSTM(self.hidden_features, self.lstm_features, self.cell_type, key, self.dtype)
+        self._init_heads(self.lstm_features, 1.0, key)
+        self.critic = linear(self.lstm_features, 1, 0.01, key, self.dtype)
+        zeros = torch.zeros((*self.carry_leading_shape, self.lstm_features), dtype=TORCH_DTYPES[self.dtype])
+        self.register_buffer("c", zeros, persistent=False)
+        self.register_buffer("h", zeros.clone(), persistent=False)
+
+    @property
+    def carry(self) -> Carry:
+        """The persistent carry ``(c, h)``, each ``(..., lstm_features)``."""
+        return self.c, self.h
+
+    def reset(self, shape: tuple[int, ...], mask: torch.Tensor | np.ndarray | None = None) -> None:
+        """Reset the persistent carry for observations of shape ``shape``.
+
+        If the carry is not ``(*shape[:-1], lstm_features)``, allocate zeros of
+        that shape. Otherwise zero all of it (``mask=None``) or the entries whose
+        ``mask`` flag is True (``mask`` is ``(shape[0],)``, along axis 0).
+        """
+        target = (*tuple(shape)[:-1], self.lstm_features)
+        if tuple(self.h.shape) != target:
+            self.c = self.h.new_zeros(target)
+            self.h = self.h.new_zeros(target)
+            return
+        if mask is None:
+            self.c = torch.zeros_like(self.c)
+            self.h = torch.zeros_like(self.h)
+            return
+        mask = torch.as_tensor(mask, device=self.h.device)
+        if len(target) == 1 or tuple(mask.shape) != (target[0],):
+            expected = f"({target[0]},)" if len(target) > 1 else "no mask (the carry has no batch axis)"
+            raise ValueError(
+                f"expected mask shape {expected}, one flag per environment along axis 0, got {tuple(mask.shape)}"
+            )
+        keep = ~mask.to(torch.bool).reshape((target[0],) + (1,) * (len(target) - 1))
+        self.c = torch.where(keep, self.c, 0.0)
+        self.h = torch.where(keep, self.h, 0.0)
+
+    def forward(
+        self,
+        x: torch.Tensor | np.ndarray,
+        sequence: bool = False,
+        *,
+        initial_carry: Carry | None = None,
+        done: torch.Tensor | np.ndarray | None = None,
+    ) -> tuple[Policy, torch.Tensor]:
+        x = self._observation(x)
+        if sequence:
+            y = self._sequence(x, initial_carry, done)
+        else:
+            if initial_carry is not None or done is not None:
+                raise ValueError("initial_carry and done apply to sequence mode; pass sequence=True")
+            if tuple(self.h.shape) != (*x.shape[:-1], self.lstm_features):
+                self.reset(x.shape)
+            self.c, self.h = self.cell.step(self.encoder(x), _usable(self.carry))
+            y = self.h
+        return self._policy(y), self.critic(y)
+
+    def step(self, x: torch.Tensor | np.ndarray, carry: Carry) -> tuple[Policy, torch.Tensor, Carry]:
+        """One step from an explicit ``carry`` ``(c, h)``, each ``(..., lstm_features)``;
+        returns ``(pi, value, new_carry)`` and leaves the persistent carry alone."""
+        x = self._observation(x)
+        shape = (*x.shape[:-1], self.lstm_features)
+        if len(carry) != 2 or any(tuple(a.shape) != shape for a in carry):
+            raise ValueError(f"expected carry (c, h) of shapes {shape}, got {tuple(tuple(a.shape) for a in carry)}")
+        carry = self.cell.step(self.encoder(x), _usable(carry))
+        return self._policy(carry[1]), self.critic(carry[1]), carry
+
+    def _sequence(self, x: torch.Tensor, initial_carry: Carry | None, done: Any) -> torch.Tensor:
+        if x.ndim < 2:
+            raise ValueError(f"sequence mode expects time-major (T, B..., {self.obs_dim}), got {tuple(x.shape)}")
+        carry_shape = (*x.shape[1:-1], self.lstm_features)
+        if initial_carry is None:
+            carry = (x.new_zeros(carry_shape), x.new_zeros(carry_shape))
+        else:
+            carry = _usable(tuple(torch.as_tensor(a, dtype=x.dtype, device=x.device) for a in initial_carry))
+            shapes = tuple(tuple(a.shape) for a in carry)
+            if len(carry) != 2 or shapes != (carry_shape, carry_shape):
+                raise ValueError(f"expected initial_carry (c, h) of shapes {carry_shape}, got {shapes}")
+        features = self.encoder(x)
+        if done is None:
+            return self._maybe_remat(self.cell.sequence, features, carry)
+        done = torch.as_tensor(done, device=x.device)
+        if tuple(done.shape) != tuple(x.shape[:-1]):
+            raise ValueError(f"expected done shape {tuple(x.shape[:-1])} (T, B...), got {tuple(done.shape)}")
+        keep = ~done.to(torch.bool)[..., None]
+        ys = []
+        for t in range(x.shape[0]):
+            carry = self._maybe_remat(self.cell.step, features[t], carry)
+            ys.append(carry[1])
+            carry = (torch.where(keep[t], carry[0], 0.0), torch.where(keep[t], carry[1], 0.0))
+        return torch.stack(ys)
+
+    def _maybe_remat(self, fn: Any, *args: Any) -> Any:
+        if self.remat and torch.is_grad_enabled():
+            return checkpoint(fn, *args, use_reentrant=False)
+        return fn(*args)
+
+    def _canonical_tensors(self) -> Iterator[tuple[str, torch.Tensor]]:
+        yield from super()._canonical_tensors()
+        yield from self.cell.canonical_tensors("cell")
+
+    def _load_canonical(self, tensors: Mapping[str, torch.Tensor]) -> None:
+        super()._load_canonical(tensors)
+        self.cell.load_canonical("cell", tensors)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return {
+            **self._common_metadata(),
+            "hidden_features": self.hidden_features,
+            "lstm_features": self.lstm_features,
+            "cell_type": self.cell_type,
+            "remat": self.remat,
+            "carry_leading_shape": list(self.carry_leading_shape),
+        }

@@ -1,0 +1,140 @@
+"""Feed-forward actor-critics: one shared torso, or separate actor and critic torsos."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from ..action_spaces import ActionSpace
+from ..activations import Activation
+from .model import SQRT2, Model, Policy, Sequential, as_generator, layer_sizes, linear, mlp_layers
+
+
+@Model.register("SharedActorCritic")
+class SharedActorCritic(Model):
+    """A shared MLP torso with a policy head and a value head.
+
+    ``pi, value = model(x)`` for ``x`` of shape ``(..., observation_space_size)``:
+    ``pi`` has batch shape ``x.shape[:-1]`` (continuous: a ``Transformed``
+    Gaussian over ``(..., action_space_size)`` actions; discrete: a
+    ``Categorical`` over ``action_space_size`` choices) and ``value`` is
+    ``(..., 1)``. ``sequence`` is accepted for a uniform calling convention and
+    has no effect: the model acts on every leading index alike.
+
+    Attributes: ``network`` (torso, ``Sequential``; empty for
+    ``architecture=[]``), ``actor_mu``, ``actor_sigma`` (softplus head, or None
+    when the independent ``log_std`` parameter ``(1, A)`` is used or the model is
+    discrete), ``log_std``, ``critic``, ``bij``, ``discrete``.
+    """
+
+    def __init__(
+        self,
+        observation_space_size: int,
+        action_space_size: int,
+        key: int | torch.Generator,
+        *,
+        architecture: Sequence[int] = (42, 42, 42),
+        in_scale: float = SQRT2,
+        actor_scale: float = 1.0,
+        critic_scale: float = 0.01,
+        activation: str | Activation = "gelu",
+        action_space: ActionSpace | None = None,
+        actor_sigma_head: bool = False,
+        discrete: bool = False,
+        dtype: Any = "float32",
+    ) -> None:
+        self._init_common(
+            observation_space_size, action_space_size, activation, action_space,
+            actor_sigma_head, discrete, dtype,
+        )  # fmt: skip
+        key = as_generator(key)
+        self.architecture = layer_sizes("architecture", architecture)
+        self.in_scale = float(in_scale)
+        self.actor_scale = float(actor_scale)
+        self.critic_scale = float(critic_scale)
+        self.network = Sequential(
+            *mlp_layers(self.obs_dim, self.architecture, self.activation, self.in_scale, key, self.dtype)
+        )
+        features = self.architecture[-1] if self.architecture else self.obs_dim
+        self._init_heads(features, self.actor_scale, key)
+        self.critic = linear(features, 1, self.critic_scale, key, self.dtype)
+
+    def forward(self, x: torch.Tensor | np.ndarray, sequence: bool = False) -> tuple[Policy, torch.Tensor]:
+        features = self.network(self._observation(x))
+        return self._policy(features), self.critic(features)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return {
+            **self._common_metadata(),
+            "architecture": list(self.architecture),
+            "in_scale": self.in_scale,
+            "actor_scale": self.actor_scale,
+            "critic_scale": self.critic_scale,
+        }
+
+
+@Model.register("ActorCritic")
+class ActorCritic(Model):
+    """Separate MLP torsos for the policy and the value.
+
+    Same calling convention and outputs as :class:`SharedActorCritic`.
+    Attributes: ``actor_torso`` (``Sequential``), ``critic`` (the critic torso
+    *and* its scalar head: ``Sequential`` ending in ``Linear(., 1)``),
+    ``actor_mu``, ``actor_sigma``, ``log_std``, ``bij``, ``discrete``.
+    """
+
+    def __init__(
+        self,
+        observation_space_size: int,
+        action_space_size: int,
+        key: int | torch.Generator,
+        *,
+        actor_architecture: Sequence[int] = (42, 42, 42),
+        critic_architecture: Sequence[int] = (42, 42, 42),
+        in_scale: float = SQRT2,
+        actor_scale: float = 1.0,
+        critic_scale: float = 0.01,
+        activation: str | Activation = "gelu",
+        action_space: ActionSpace | None = None,
+        actor_sigma_head: bool = False,
+        discrete: bool = False,
+        dtype: Any = "float32",
+    ) -> None:
+        self._init_common(
+            observation_space_size, action_space_size, activation, action_space,
+            actor_sigma_head, discrete, dtype,
+        )  # fmt: skip
+        key = as_generator(key)
+        self.actor_architecture = layer_sizes("actor_architecture", actor_architecture)
+        self.critic_architecture = layer_sizes("critic_architecture", critic_architecture)
+        self.in_scale = float(in_scale)
+        self.actor_scale = float(actor_scale)
+        self.critic_scale = float(critic_scale)
+        self.actor_torso = Sequential(
+            *mlp_layers(self.obs_dim, self.actor_architecture, self.activation, self.in_scale, key, self.dtype)
+        )
+        critic_features = self.critic_architecture[-1] if self.critic_architecture else self.obs_dim
+        self.critic = Sequential(
+            *mlp_layers(self.obs_dim, self.critic_architecture, self.activation, self.in_scale, key, self.dtype),
+            linear(critic_features, 1, self.critic_scale, key, self.dtype),
+        )
+        actor_features = self.actor_architecture[-1] if self.actor_architecture else self.obs_dim
+        self._init_heads(actor_features, self.actor_scale, key)
+
+    def forward(self, x: torch.Tensor | np.ndarray, sequence: bool = False) -> tuple[Policy, torch.Tensor]:
+        x = self._observation(x)
+        return self._policy(self.actor_torso(x)), self.critic(x)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return {
+            **self._common_metadata(),
+            "actor_architecture": list(self.actor_architecture),
+            "critic_architecture": list(self.critic_architecture),
+            "in_scale": self.in_scale,
+            "actor_scale": self.actor_scale,
+            "critic_scale": self.critic_scale,
+        }

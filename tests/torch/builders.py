@@ -1,0 +1,79 @@
+"""Small models for the tests, and hypothesis strategies over their configurations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from hypothesis import strategies as st
+
+import rlmodels_torch as rt
+from rlmodels_common.activations import ACTIVATIONS
+
+MODEL_TYPES = ["SharedActorCritic", "ActorCritic", "LSTMActorCritic"]
+BATCH_SHAPES = [(), (3,), (2, 3)]
+
+SMALL: dict[str, dict[str, Any]] = {
+    "SharedActorCritic": {"architecture": [8, 6]},
+    "ActorCritic": {"actor_architecture": [8], "critic_architecture": [6, 5]},
+    "LSTMActorCritic": {"hidden_features": 6, "lstm_features": 5},
+}
+
+
+def build(model_type: str, obs: int = 4, act: int = 3, key: int = 0, **kwargs: Any) -> rt.Model:
+    return rt.Model.create(model_type, observation_space_size=obs, action_space_size=act, key=key,
+                           **{**SMALL[model_type], **kwargs})  # fmt: skip
+
+
+def randomize(model: rt.Model, seed: int = 0, scale: float = 0.5) -> dict[str, np.ndarray]:
+    """Give every parameter N(0, scale^2) values (init scales like 0.01 hide bugs)."""
+    rng = np.random.default_rng(seed)
+    params = {
+        k: (scale * rng.standard_normal(v.shape)).astype(v.dtype) for k, v in model.canonical_params().items()
+    }
+    model.load_canonical_params(params)
+    return params
+
+
+def observations(shape: tuple[int, ...], obs: int = 4, seed: int = 1) -> torch.Tensor:
+    return torch.as_tensor(np.random.default_rng(seed).standard_normal((*shape, obs)), dtype=torch.float32)
+
+
+@st.composite
+def configs(draw, model_types=tuple(MODEL_TYPES)) -> tuple[str, dict[str, Any]]:
+    """(model_type, constructor kwargs) over every option that changes the math."""
+    model_type = draw(st.sampled_from(model_types))
+    layers = st.lists(st.integers(1, 7), max_size=3)
+    kwargs: dict[str, Any] = {
+        "observation_space_size": draw(st.integers(1, 6)),
+        "action_space_size": draw(st.integers(1, 4)),
+        "activation": draw(st.sampled_from(sorted(ACTIVATIONS))),
+        "discrete": draw(st.booleans()),
+    }
+    if model_type == "SharedActorCritic":
+        kwargs["architecture"] = draw(layers)
+    elif model_type == "ActorCritic":
+        kwargs["actor_architecture"] = draw(layers)
+        kwargs["critic_architecture"] = draw(layers)
+    else:
+        kwargs["hidden_features"] = draw(st.integers(1, 7))
+        kwargs["lstm_features"] = draw(st.integers(1, 7))
+        kwargs["cell_type"] = draw(st.sampled_from(["OptimizedLSTMCell", "LSTMCell"]))
+    if not kwargs["discrete"]:
+        kwargs["actor_sigma_head"] = draw(st.booleans())
+        a = kwargs["action_space_size"]
+        kwargs["action_space"] = draw(
+            st.sampled_from(["Free", "Box", "MaxNorm"]).flatmap(
+                lambda name: {
+                    "Free": st.just(rt.Free()),
+                    "Box": st.lists(st.floats(-3, 3), min_size=a, max_size=a).flatmap(
+                        lambda lo: st.lists(st.floats(0.1, 4), min_size=a, max_size=a).map(
+                            lambda span: rt.Box(lo, [l + s for l, s in zip(lo, span)])
+                        )
+                    ),
+                    "MaxNorm": st.floats(0.1, 5).map(rt.MaxNorm),
+                }[name]
+            )
+        )
+    return model_type, kwargs
