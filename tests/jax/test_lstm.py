@@ -101,6 +101,22 @@ def test_single_step_updates_the_persistent_carry():
     assert not np.allclose(model.carry[1], first[1])
 
 
+def test_functional_step_takes_and_returns_the_carry():
+    model = lstm()
+    randomize(model)
+    x = observations((3,))
+    carry = tuple(0.3 * observations((2, 3), obs=5))
+    model.reset(x.shape)
+    pi, value, new = model.step(x, carry)
+    np.testing.assert_array_equal(model.carry[0], 0.0)  # untouched
+    model.c.set_value(carry[0]), model.h.set_value(carry[1])
+    _, want = model(x)
+    np.testing.assert_allclose(value, want, rtol=1e-6)
+    np.testing.assert_allclose(new[1], model.carry[1], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"expected carry \(c, h\) of shapes \(3, 5\), got \(\(2, 5\), \(2, 5\)\)"):
+        model.step(x, (jnp.zeros((2, 5)), jnp.zeros((2, 5))))
+
+
 def test_carry_is_reallocated_lazily_when_the_batch_shape_changes():
     model, fresh = lstm(), lstm()
     randomize(model), randomize(fresh)

@@ -33,6 +33,8 @@ class LSTMActorCritic(Model):
       ``(c, h)``, each ``(..., lstm_features)``, is used and updated. When the
       leading shape of ``x`` differs from the carry's, the carry is re-allocated
       as zeros first.
+    - ``model.step(x, carry)``: one step with the carry passed in and returned,
+      ``(pi, value, carry)``; the persistent carry is not touched.
     - ``model(x, sequence=True, initial_carry=None, done=None)``: ``x`` is
       time-major ``(T, B..., obs_dim)``; returns outputs for every step. The
       carry starts at ``initial_carry`` (``(c, h)``, each ``(B..., lstm_features)``)
@@ -133,6 +135,17 @@ class LSTMActorCritic(Model):
                 raise ValueError("initial_carry and done apply to sequence mode; pass sequence=True")
             y = self._step(x)
         return self._policy(y), self.critic(y)
+
+    def step(self, x: jax.Array | np.ndarray, carry: Carry) -> tuple[Policy, jax.Array, Carry]:
+        """One step from an explicit ``carry`` ``(c, h)``, each ``(..., lstm_features)``;
+        returns ``(pi, value, new_carry)`` and leaves the persistent carry alone."""
+        x = self._observation(x)
+        shape = (*x.shape[:-1], self.lstm_features)
+        carry = tuple(jnp.asarray(a, self.dtype) for a in carry)
+        if len(carry) != 2 or any(tuple(a.shape) != shape for a in carry):
+            raise ValueError(f"expected carry (c, h) of shapes {shape}, got {tuple(tuple(a.shape) for a in carry)}")
+        carry, y = self.cell(carry, self.encoder(x))
+        return self._policy(y), self.critic(y), carry
 
     def _step(self, x: jax.Array) -> jax.Array:
         target = (*x.shape[:-1], self.lstm_features)
