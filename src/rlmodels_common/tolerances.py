@@ -56,18 +56,24 @@ def tolerance(dtype: str) -> Tolerance:
         raise ValueError(f"expected dtype in {sorted(TOLERANCES)}, got {dtype!r}") from None
 
 
-def log_prob_scale(x: np.ndarray, loc: np.ndarray, std: np.ndarray, log_det: np.ndarray) -> np.ndarray:
+def log_prob_scale(
+    x: np.ndarray, loc: np.ndarray, std: np.ndarray, log_det: np.ndarray, action_sensitivity: np.ndarray | float = 0.0
+) -> np.ndarray:
     """Magnitude of ``log N(x; loc, std) + log_det`` as computed, shape ``(...)``.
 
     ``x``, ``loc``, ``std`` are ``(..., A)`` (``x`` the inverse of the action)
     and ``log_det`` is the inverse log-det ``(...)``. Counts each ``z^2 / 2``,
     ``log std``, the normaliser, the log-det, and the subtraction inside
-    ``z = (x - loc) / std`` at the size of its operands.
+    ``z = (x - loc) / std`` at the size of its operands; plus
+    ``action_sensitivity = sum_i |d log p / d a_i * a_i|``, how much a relative
+    change of the action moves the log-density. That is large only just inside
+    a bound, where the inverse amplifies: there one float32 ulp of ``|a|``
+    (e.g. a square root rounded the other way) legitimately moves ``log p``.
     """
     x, loc, std = (np.asarray(v, np.float64) for v in (x, loc, std))
     z = (x - loc) / std
     terms = np.abs(z) * (np.abs(x) + np.abs(loc)) / std + 0.5 * z * z + np.abs(np.log(std)) + HALF_LOG_2PI
-    return np.sum(terms, axis=-1) + np.abs(np.asarray(log_det, np.float64))
+    return np.sum(terms, axis=-1) + np.abs(np.asarray(log_det, np.float64)) + np.asarray(action_sensitivity, np.float64)
 
 
 def entropy_scale(std: np.ndarray, log_det_expectation: np.ndarray) -> np.ndarray:

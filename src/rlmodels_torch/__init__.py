@@ -10,6 +10,7 @@ from rlmodels_common.factory import Factory, UnknownNameError
 from .action_spaces import ActionSpace, Block, Box, Free, MaxNorm, lift
 from .activations import ACTIVATIONS, register_activation
 from .checkpoint import load, save
+from .convert import from_jax, with_dtype
 from .distributions import Transformed, deterministic_action
 from .models import ActorCritic, LSTMActorCritic, Model, SharedActorCritic
 
@@ -29,8 +30,10 @@ __all__ = [
     "Transformed",
     "UnknownNameError",
     "deterministic_action",
+    "from_jax",
     "lift",
     "load",
     "register_activation",
     "save",
+    "with_dtype",
 ]

@@ -46,6 +46,18 @@ class ActionSpace(Factory, distrax.Bijector):
         """
         raise NotImplementedError
 
+    def __eq__(self, other: object) -> bool:
+        # Equal when built from equal arguments, so that models with equal
+        # configurations have equal (hashable) static structure and share
+        # compiled code.
+        return type(other) is type(self) and other.kwargs == self.kwargs
+
+    def __hash__(self) -> int:
+        return hash((type(self), _frozen(self.kwargs)))
+
+    def same_as(self, other: distrax.Bijector) -> bool:
+        return self == other
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
         return f"{type(self).__name__}({args})"
@@ -59,3 +71,12 @@ def log_sech2(z: jax.Array) -> jax.Array:
 def constant(value: float | tuple[float, ...] | np.ndarray, like: jax.Array) -> jax.Array:
     """A float64 constant cast to the dtype of ``like``."""
     return jnp.asarray(value, dtype=like.dtype)
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable copy of a JSON-like value."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value

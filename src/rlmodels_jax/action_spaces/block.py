@@ -22,6 +22,12 @@ class Block(distrax.Block):
     def metadata(self) -> dict[str, Any]:
         return self.bijector.metadata
 
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and (other.bijector, other.ndims) == (self.bijector, self.ndims)
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.bijector, self.ndims))
+
     def log_det_expectation(self, mean: jax.Array, std: jax.Array) -> jax.Array:
         terms = self.bijector.log_det_expectation(mean, std)
         return jnp.sum(terms, axis=tuple(range(-self.ndims, 0)))

@@ -174,20 +174,7 @@ class LSTMActorCritic(Model):
                 raise ValueError(f"expected done shape {tuple(x.shape[:-1])} (T, B...), got {tuple(done.shape)}")
             done = done.astype(bool)
 
-        cell = self.cell
-
-        def step(carry: Carry, inputs: tuple[jax.Array, jax.Array | None]) -> tuple[Carry, jax.Array]:
-            features, done_t = inputs
-            carry, y = cell(carry, features)
-            if done_t is not None:
-                keep = ~done_t[..., None]
-                carry = (jnp.where(keep, carry[0], 0), jnp.where(keep, carry[1], 0))
-            return carry, y
-
-        if self.remat:
-            step = jax.checkpoint(step)
-        _, ys = jax.lax.scan(step, carry, (self.encoder(x), done))
-        return ys
+        return _scan(self.cell, self.encoder(x), carry, done, self.remat)
 
     def _set_carry(self, c: jax.Array, h: jax.Array) -> None:
         self.c.set_value(c)
@@ -203,6 +190,30 @@ class LSTMActorCritic(Model):
             "remat": self.remat,
             "carry_leading_shape": list(self.carry_leading_shape),
         }
+
+
+@nnx.jit(static_argnames="remat")
+def _scan(cell: nnx.Module, features: jax.Array, carry: Carry, done: jax.Array | None, remat: bool) -> jax.Array:
+    """Run ``cell`` over time-major ``features`` ``(T, B..., F)`` from ``carry``,
+    zeroing the carry after step ``t`` where ``done[t]``; returns ``(T, B..., H)``.
+
+    Jitted at module level: an eager ``lax.scan`` over a fresh closure would
+    recompile on every call (and keep every executable); this compiles once per
+    cell configuration and shape. Inside a caller's jit it is simply inlined.
+    """
+
+    def step(carry: Carry, inputs: tuple[jax.Array, jax.Array | None]) -> tuple[Carry, jax.Array]:
+        features, done_t = inputs
+        carry, y = cell(carry, features)
+        if done_t is not None:
+            keep = ~done_t[..., None]
+            carry = (jnp.where(keep, carry[0], 0), jnp.where(keep, carry[1], 0))
+        return carry, y
+
+    if remat:
+        step = jax.checkpoint(step)
+    _, ys = jax.lax.scan(step, carry, (features, done))
+    return ys
 
 
 def _cell_name(cell_type: str | type[nnx.Module]) -> str:

@@ -89,6 +89,15 @@ class ActionSpace(Factory, Transform):
     def _constant_values(self) -> dict[str, Any]:
         return {}
 
+    def __eq__(self, other: object) -> bool:
+        # Equal when built from equal arguments, so that models with equal
+        # configurations have equal (hashable) static structure and share
+        # compiled code.
+        return type(other) is type(self) and other.kwargs == self.kwargs
+
+    def __hash__(self) -> int:
+        return hash((type(self), _frozen(self.kwargs)))
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
         return f"{type(self).__name__}({args})"
@@ -97,3 +106,12 @@ class ActionSpace(Factory, Transform):
 def log_sech2(z: torch.Tensor) -> torch.Tensor:
     """``log(sech(z)**2)`` without overflow: ``2 (log 2 - z - softplus(-2 z))``."""
     return 2.0 * (LOG2 - z - torch.logaddexp(-2.0 * z, torch.zeros((), dtype=z.dtype, device=z.device)))
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable copy of a JSON-like value."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value

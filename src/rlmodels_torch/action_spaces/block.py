@@ -26,6 +26,12 @@ class Block(IndependentTransform):
     def metadata(self) -> dict[str, Any]:
         return self.bijector.metadata
 
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and (other.bijector, other.ndims) == (self.bijector, self.ndims)
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.bijector, self.ndims))
+
     def forward_and_log_det(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         y, log_det = self.bijector.forward_and_log_det(x)
         return y, torch.sum(log_det, dim=self._axes)

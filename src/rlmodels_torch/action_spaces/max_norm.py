@@ -8,8 +8,12 @@ import torch
 from torch.distributions import constraints
 
 from rlmodels_common.action_spaces import (
+    LOG_TANH_RATIO_SERIES,
+    MAX_NORM_SERIES_BELOW_R,
     MAX_NORM_SERIES_BELOW_T,
     MAX_NORM_SERIES_BELOW_U,
+    RADIAL_SERIES,
+    TANH_RATIO_SERIES,
     max_norm_constants,
 )
 from rlmodels_common.gauss_hermite import MAX_NORM_NODES_PER_DIM, gauss_hermite_grid
@@ -45,7 +49,9 @@ class MaxNorm(ActionSpace):
 
     which is ``d log s + (d - 1)(log tanh r - log r) + log sech^2 r`` up to
     O(eps^2), exact at every radius (the eps^2 term keeps it finite where
-    ``sech^2`` underflows). The inverse clips ``|y| / s`` to ``1 - eps``.
+    ``sech^2`` underflows). It is evaluated as ``sech^2 r + eps^2 (tanh r -
+    r sech^2 r) / r^3`` and with Taylor series near the origin, so its float32
+    gradients stay accurate there. The inverse clips ``|y| / s`` to ``1 - eps``.
 
     The entropy term uses a tensor-product Gauss-Hermite rule with 5 nodes per
     dimension: ``5**d`` evaluations per state (fine for the usual d <= 6),
@@ -68,19 +74,34 @@ class MaxNorm(ActionSpace):
     def kwargs(self) -> dict[str, Any]:
         return self.const.kwargs
 
+    def _radial(self, r: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """At smoothed radius ``r``: ``tanh(r) / r``, ``log(tanh(r) / r)`` and the
+        radial eigenvalue over ``s``, with series below ``MAX_NORM_SERIES_BELOW_R``
+        (see ``rlmodels_common.action_spaces``)."""
+        small = r < MAX_NORM_SERIES_BELOW_R
+        rs = torch.where(small, 1.0, r)  # the closed forms only ever see r >= the threshold
+        r2 = r * r
+        tanh_rs = torch.tanh(rs)
+        tanh_ratio = torch.where(small, _series(r2, TANH_RATIO_SERIES), tanh_rs / rs)
+        log_tanh_ratio = torch.where(small, _series(r2, LOG_TANH_RATIO_SERIES), torch.log(tanh_rs / rs))
+        g = torch.where(small, _series(r2, RADIAL_SERIES), (tanh_rs - rs * torch.exp(log_sech2(rs))) / (rs * rs * rs))
+        # The radial eigenvalue over s: sech^2(r) |x|^2 / r^2 + tanh(r) eps^2 / r^3,
+        # rearranged so no two large terms cancel.
+        radial = torch.exp(log_sech2(r)) + self.eps**2 * g
+        return tanh_ratio, log_tanh_ratio, radial
+
     def _log_det(self, x: torch.Tensor) -> torch.Tensor:
         """log|det J| at ``x`` ``(..., d)``; returns ``(...)``."""
-        d = x.shape[-1]
-        sq = torch.sum(x * x, dim=-1)
-        r = torch.sqrt(sq + self.eps**2)
-        tanh_r = torch.tanh(r)
-        radial = torch.exp(log_sech2(r)) * sq / (r * r) + tanh_r * self.eps**2 / (r * r * r)
-        return d * self.const.log_scale + (d - 1) * torch.log(tanh_r / r) + torch.log(radial)
+        return self.forward_and_log_det(x)[1]
+
+    def _radius(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sqrt(torch.sum(x * x, dim=-1) + self.eps**2)
 
     def forward_and_log_det(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        r = torch.sqrt(torch.sum(x * x, dim=-1) + self.eps**2)
-        y = (self.const.scale * torch.tanh(r) / r)[..., None] * x
-        return y, self._log_det(x)
+        d = x.shape[-1]
+        tanh_ratio, log_tanh_ratio, radial = self._radial(self._radius(x))
+        y = (self.const.scale * tanh_ratio)[..., None] * x
+        return y, d * self.const.log_scale + (d - 1) * log_tanh_ratio + torch.log(radial)
 
     def inverse_and_log_det(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         sq = torch.sum(y * y, dim=-1)
@@ -125,3 +146,11 @@ class MaxNorm(ActionSpace):
         built = (torch.tensor(nodes, dtype=dtype, device=device), torch.tensor(weights, dtype=dtype, device=device))
         self._grids[(dtype, device, d)] = built
         return built
+
+
+def _series(r2: torch.Tensor, coefficients: tuple[float, ...]) -> torch.Tensor:
+    """``sum_k coefficients[k] * r2**k`` by Horner's rule."""
+    out = coefficients[-1] * torch.ones_like(r2)
+    for c in reversed(coefficients[:-1]):
+        out = out * r2 + c
+    return out

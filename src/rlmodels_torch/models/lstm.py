@@ -16,7 +16,7 @@ from rlmodels_common.metadata import CELL_TYPES
 from ..action_spaces import ActionSpace
 from ..activations import Activation
 from ..dtypes import TORCH_DTYPES
-from .model import SQRT2, Model, Policy, Sequential, as_generator, linear, positive_int
+from .model import SQRT2, Model, Policy, Sequential, as_generator, linear, pick, positive_int
 
 Carry = tuple[torch.Tensor, torch.Tensor]
 
@@ -76,17 +76,20 @@ class FusedLSTM(nn.Module):
         y, _, _ = torch.lstm(x.reshape(T, n, x.shape[-1]), (h, c), weights, True, 1, 0.0, self.training, False, False)
         return y.reshape(T, *batch, self.hidden_size)
 
-    def canonical_tensors(self, prefix: str) -> Iterator[tuple[str, torch.Tensor]]:
-        """Parameters in the Flax cell's layout and names."""
-        bias = self.bias_ih + self.bias_hh
+    def canonical_tensors(self, prefix: str, grads: bool = False) -> Iterator[tuple[str, torch.Tensor]]:
+        """Parameters (or their gradients) in the Flax cell's layout and names."""
+        w_ih, w_hh = pick(self.weight_ih, grads), pick(self.weight_hh, grads)
+        # Flax's one bias is the sum of torch's two; bias_ih stays zero unless the
+        # weights came from elsewhere, and skipping the sum then keeps it bit-exact.
+        bias = pick(self.bias_hh, grads)
+        if not grads and bool(self.bias_ih.any()):
+            bias = self.bias_ih + bias
         if self.cell_type == "OptimizedLSTMCell":
-            yield f"{prefix}.dense_i.kernel", self.weight_ih.T
-            yield f"{prefix}.dense_h.kernel", self.weight_hh.T
+            yield f"{prefix}.dense_i.kernel", w_ih.T
+            yield f"{prefix}.dense_h.kernel", w_hh.T
             yield f"{prefix}.dense_h.bias", bias
             return
-        for gate, w_i, w_h, b in zip(
-            GATES, self.weight_ih.chunk(4), self.weight_hh.chunk(4), bias.chunk(4)
-        ):  # fmt: skip
+        for gate, w_i, w_h, b in zip(GATES, w_ih.chunk(4), w_hh.chunk(4), bias.chunk(4)):
             yield f"{prefix}.{_input_gate(gate)}.kernel", w_i.T
             yield f"{prefix}.h{gate}.kernel", w_h.T
             yield f"{prefix}.h{gate}.bias", b
@@ -278,9 +281,9 @@ class LSTMActorCritic(Model):
             return checkpoint(fn, *args, use_reentrant=False)
         return fn(*args)
 
-    def _canonical_tensors(self) -> Iterator[tuple[str, torch.Tensor]]:
-        yield from super()._canonical_tensors()
-        yield from self.cell.canonical_tensors("cell")
+    def _canonical_tensors(self, grads: bool = False) -> Iterator[tuple[str, torch.Tensor]]:
+        yield from super()._canonical_tensors(grads)
+        yield from self.cell.canonical_tensors("cell", grads)
 
     def _load_canonical(self, tensors: Mapping[str, torch.Tensor]) -> None:
         super()._load_canonical(tensors)

@@ -65,6 +65,11 @@ class Model(Factory, nn.Module):
         """Parameters as numpy arrays under their canonical (checkpoint) names, JAX layout."""
         return {name: value.detach().cpu().numpy() for name, value in self._canonical_tensors()}
 
+    def canonical_grads(self) -> dict[str, np.ndarray]:
+        """The ``.grad`` of every parameter under its canonical name, JAX layout
+        (zeros where backward left none), to compare with JAX gradients."""
+        return {name: value.detach().cpu().numpy() for name, value in self._canonical_tensors(grads=True)}
+
     def load_canonical_params(self, tensors: Mapping[str, np.ndarray], source: str = "tensors") -> None:
         """Replace every parameter from ``tensors`` (canonical names, JAX layout).
 
@@ -73,18 +78,21 @@ class Model(Factory, nn.Module):
         """
         expected = {name: (tuple(v.shape), dtype_name(v.dtype)) for name, v in self._canonical_tensors()}
         check_tensors(expected, tensors, source)
+        # Read-only arrays (JAX buffers) are only copied from, but torch warns on them.
+        arrays = {k: np.asarray(v) for k, v in tensors.items()}
         with torch.no_grad():
-            self._load_canonical({k: torch.as_tensor(np.asarray(v)) for k, v in tensors.items()})
+            self._load_canonical({k: torch.as_tensor(a if a.flags.writeable else a.copy()) for k, a in arrays.items()})
 
-    def _canonical_tensors(self) -> Iterator[tuple[str, torch.Tensor]]:
-        """``(canonical name, tensor in JAX layout)`` for every parameter."""
+    def _canonical_tensors(self, grads: bool = False) -> Iterator[tuple[str, torch.Tensor]]:
+        """``(canonical name, tensor in JAX layout)`` for every parameter, or for
+        its gradient if ``grads``."""
         for prefix, module in self.named_modules():
             if isinstance(module, nn.Linear):
-                yield f"{prefix}.kernel", module.weight.T
+                yield f"{prefix}.kernel", pick(module.weight, grads).T
                 if module.bias is not None:
-                    yield f"{prefix}.bias", module.bias
+                    yield f"{prefix}.bias", pick(module.bias, grads)
         if self.log_std is not None:
-            yield "log_std", self.log_std
+            yield "log_std", pick(self.log_std, grads)
 
     def _load_canonical(self, tensors: Mapping[str, torch.Tensor]) -> None:
         for prefix, module in self.named_modules():
@@ -233,6 +241,13 @@ class Sequential(nn.Module):
         for layer in self.layers:
             x = layer(x)
         return x
+
+
+def pick(parameter: torch.Tensor, grad: bool) -> torch.Tensor:
+    """``parameter``, or its gradient (zeros if there is none)."""
+    if not grad:
+        return parameter
+    return parameter.grad if parameter.grad is not None else torch.zeros_like(parameter)
 
 
 def as_generator(key: int | torch.Generator) -> torch.Generator:

@@ -1,0 +1,53 @@
+"""The comparison API users call: reports, dtypes, checkpoints, bad arguments."""
+
+import numpy as np
+import pytest
+
+import rlmodels_jax as rj
+import rlmodels_torch as rt
+from rlmodels import compare, compare_checkpoint
+from rlmodels.strategies import perturbed
+from rlmodels_common.report import OUTPUTS
+
+
+def pair(**kwargs):
+    jax_model = rj.LSTMActorCritic(4, 2, key=0, hidden_features=5, lstm_features=6, **kwargs)
+    jax_model.load_canonical_params(perturbed(jax_model.canonical_params(), 0))
+    return jax_model, rt.from_jax(jax_model)
+
+
+def test_report_lists_every_output_with_its_errors():
+    report = compare(*pair(action_space=rj.Box(-1.0, 1.0)))
+    names = [o.name for o in report.outputs]
+    assert set(names) == (set(OUTPUTS) - {"logits"}) | {"gradients", "metadata"}
+    assert report.ok and report["value"].max_abs < 1e-5 and report["carry"].max_abs < 1e-5
+    table = str(report)
+    assert "log_prob" in table and "float32: agree when |a - b| <= 1e-06 + 1e-05 * scale" in table
+    assert report["carry"].count > 0
+    with pytest.raises(KeyError, match="no output 'logits'"):
+        report["logits"]
+
+
+def test_float32_models_compare_in_float64():
+    report = compare(*pair(), dtype="float64")
+    assert report.dtype == "float64" and report.ok
+    assert report["value"].max_abs < 1e-12  # the same math, exactly, when rounding allows
+
+
+def test_compare_checkpoint(tmp_path):
+    jax_model, _ = pair(discrete=True)
+    rj.save(jax_model, tmp_path / "p")
+    report = compare_checkpoint(tmp_path / "p")
+    assert report.ok and "logits" in {o.name for o in report.outputs}
+
+
+def test_models_of_different_types_are_refused():
+    with pytest.raises(ValueError, match="expected two models of one type, got LSTMActorCritic and SharedActorCritic"):
+        compare(pair()[0], rt.SharedActorCritic(4, 2, key=0))
+
+
+def test_report_detects_a_wrong_carry_hand_over():
+    jax_model, torch_model = pair()
+    torch_model.c.fill_(0.5)  # the probe resets carries itself: a stale carry must not matter
+    assert compare(jax_model, torch_model, gradients=False).ok
+    np.testing.assert_array_equal(torch_model.c.numpy(), 0.5)  # and gives it back afterwards

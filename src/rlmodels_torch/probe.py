@@ -1,0 +1,101 @@
+"""Run a model on probe inputs and record every output as numpy (for parity checks).
+
+See ``rlmodels_common.probe`` for the inputs and ``rlmodels_common.report`` for
+the comparison; ``rlmodels_jax.probe`` is the mirror image.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.distributions import Categorical
+
+from rlmodels_common.probe import ProbeInputs, Sequence, Step
+
+from .distributions import deterministic_action
+from .dtypes import TORCH_DTYPES
+from .models import Model
+
+
+def run(model: Model, inputs: ProbeInputs) -> list[dict[str, np.ndarray]]:
+    """One record per step and one for the sequence. The LSTM starts the
+    rollout from a zero carry, resets after each step as told, and gets its
+    carry back afterwards."""
+    saved = tuple(a.clone() for a in model.carry) if hasattr(model, "carry") else None
+    records = []
+    with torch.no_grad():
+        model.reset(inputs.steps[0].observation.shape)  # zeros, whatever was there
+        for step in inputs.steps:
+            pi, value = model(step.observation)
+            record = _record(model, pi, value, step)
+            if step.reset is not None:
+                model.reset(step.observation.shape, mask=step.reset)
+            if saved is not None:
+                record["carry"] = torch.stack(model.carry).numpy()
+            records.append(record)
+        if inputs.sequence is not None:
+            pi, value = _sequence_call(model, inputs.sequence)
+            records.append(_record(model, pi, value, inputs.sequence))
+    if saved is not None:
+        model.c, model.h = saved
+    return records
+
+
+def gradients(model: Model, inputs: ProbeInputs) -> dict[str, np.ndarray]:
+    """Gradients of ``sum(log_prob(gradient_action) + entropy + value)`` with
+    respect to every parameter, by canonical name: on the sequence for
+    recurrent models, else on step ``inputs.gradient_step``. (``gradient_action``
+    is the probe's action pulled inside the action space; see
+    ``rlmodels_common.probe.interior``.)"""
+    target = inputs.sequence if inputs.sequence is not None else inputs.steps[inputs.gradient_step]
+    model.zero_grad(set_to_none=True)
+    pi, value = _sequence_call(model, target) if isinstance(target, Sequence) else model(target.observation)
+    torch.sum(pi.log_prob(_action(model, target, gradient=True)) + pi.entropy() + value[..., 0]).backward()
+    grads = model.canonical_grads()
+    model.zero_grad(set_to_none=True)
+    return grads
+
+
+def _sequence_call(model: Model, seq: Sequence):
+    carry = None if seq.initial_carry is None else (torch.as_tensor(seq.initial_carry[0]), torch.as_tensor(seq.initial_carry[1]))
+    return model(seq.observation, sequence=True, done=seq.done, initial_carry=carry)
+
+
+def _action(model: Model, step: Step | Sequence, gradient: bool = False) -> torch.Tensor:
+    action = step.gradient_action if gradient and step.gradient_action is not None else step.action
+    if model.discrete:
+        return torch.as_tensor(action)
+    return torch.as_tensor(action, dtype=TORCH_DTYPES[model.dtype])
+
+
+def _record(model: Model, pi, value: torch.Tensor, step: Step | Sequence) -> dict[str, np.ndarray]:
+    action = _action(model, step)
+    out = {
+        "value": value,
+        "log_prob": pi.log_prob(action),
+        "entropy": pi.entropy(),
+        "deterministic": deterministic_action(pi),
+    }
+    noise = torch.as_tensor(step.noise, dtype=TORCH_DTYPES[model.dtype])
+    if isinstance(pi, Categorical):
+        scores = pi.logits + noise  # Gumbel-max
+        out |= {"logits": pi.logits, "sample": torch.argmax(scores, dim=-1)}
+        out |= {"_deterministic_scores": pi.logits, "_sample_scores": scores}
+    else:
+        normal = pi.distribution.base_dist
+        x, log_det = model.bij.inverse_and_log_det(action)
+        # The log-density's sensitivity to the action, an error scale for the
+        # report (log p sums independent rows, so this is each row's gradient).
+        with torch.enable_grad():
+            probe = action.clone().requires_grad_(True)
+            (d_action,) = torch.autograd.grad(pi.log_prob(probe).sum(), probe)
+        out |= {
+            "_log_prob_sensitivity": torch.sum(torch.abs(d_action * action), dim=-1),
+            "loc": normal.loc,
+            "scale": normal.scale,
+            "sample": model.bij(normal.loc + normal.scale * noise),
+            "_x": x,
+            "_log_det": log_det,
+            "_log_det_expectation": model.bij.log_det_expectation(normal.loc, normal.scale),
+        }
+    return {k: v.detach().numpy() for k, v in out.items()}
