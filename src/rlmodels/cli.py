@@ -1,0 +1,186 @@
+"""The ``rlmodels`` command: inspect, check, export a checkpoint; run the demo.
+
+Exit status: 0 on success, 1 when the backends or an exported file disagree,
+2 for bad input (paths, checkpoints, options, a missing optional package),
+each reported as one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Sequence, TextIO
+
+from rlmodels_common.checkpoint_format import read_checkpoint
+from rlmodels_common.metadata import check_metadata
+
+EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def inspect(path: str) -> str:
+    """A readable summary of the checkpoint at ``path``: type, configuration,
+    parameter count and every parameter's shape (needs no framework)."""
+    checkpoint = read_checkpoint(path)
+    check_metadata(checkpoint.model_type, checkpoint.metadata)
+    tensors = checkpoint.tensors
+    count = sum(int(t.size) for t in tensors.values())
+    lines = [f"{path}: {checkpoint.model_type}, {count:,} parameters in {len(tensors)} tensors", "", "configuration"]
+    width = max(map(len, checkpoint.metadata))
+    lines += [f"  {k:<{width}}  {_plain(v)}" for k, v in sorted(checkpoint.metadata.items())]
+    name_width = max(map(len, tensors), default=4)
+    lines += ["", f"  {'parameter':<{name_width}}  {'shape':<14}{'dtype':<9}{'count':>9}"]
+    for name in sorted(tensors):
+        t = tensors[name]
+        lines.append(f"  {name:<{name_width}}  {str(tuple(t.shape)):<14}{t.dtype.name:<9}{t.size:>9,}")
+    return "\n".join(lines)
+
+
+def check(path: str, examples: int, dtype: str | None, seed: int, err: TextIO) -> tuple[bool, str]:
+    """Compare the checkpoint in both backends on ``examples`` generated inputs;
+    return whether they agree and the error table."""
+    from .parity import compare_checkpoint
+
+    report = compare_checkpoint(path, dtype=dtype, seed=seed, examples=examples, progress=_progress_bar(err, "comparing"))
+    return report.ok, report.table()
+
+
+def export(path: str, format: str, out: str) -> tuple[bool, str]:
+    """Export the torch model in the checkpoint, run the file against eager torch;
+    return whether they agree and a summary."""
+    read_checkpoint(path)  # a bad path fails before torch is imported
+    from .export import export as write, verify
+    from .export import rt
+
+    model = rt.load(path)
+    written = write(model, out, format)
+    result = verify(model, written, format)
+    errors = ", ".join(f"{k} {v:.2e}" for k, v in result.max_abs.items())
+    verdict = "agrees with" if result.ok else "DISAGREES with"
+    return result.ok, (
+        f"wrote {written} ({format}, {written.stat().st_size:,} bytes)\n"
+        f"{format} {verdict} eager torch on batches {list(result.batches)}: max abs error {errors} "
+        f"({result.ratio:.3g} x tolerance)"
+    )
+
+
+def demo(directory: str | None, out: TextIO, err: TextIO) -> bool:
+    """Build a small JAX LSTM policy with a Box action space, save it, load it in
+    torch, check parity, export to ONNX and verify the file."""
+    from rlmodels_common.convert import require
+
+    from .export import export as write, verify
+    from .parity import compare_checkpoint
+
+    rj = require("jax", "rlmodels demo")
+    rt = require("torch", "rlmodels demo")
+    import jax.numpy as jnp
+
+    root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="rlmodels-demo-"))
+    root.mkdir(parents=True, exist_ok=True)
+    say = lambda text: print(text, file=out, flush=True)  # noqa: E731
+
+    model = rj.LSTMActorCritic(
+        observation_space_size=8, action_space_size=2, key=0, lstm_features=32, action_space=rj.Box(-1.0, 1.0)
+    )
+    pi, value = model(jnp.ones((4, 8)))
+    say(f"1. built a JAX {model.type_name} (obs 8, act 2, Box(-1, 1), lstm 32) and stepped it on a batch of 4")
+    checkpoint = rj.save(model, root / "policy")
+    say(f"2. saved it: {checkpoint}")
+    torch_model = rt.load(checkpoint)
+    say(f"3. loaded it in torch: {type(torch_model).__module__}.{type(torch_model).__name__}")
+    report = compare_checkpoint(checkpoint, examples=3, progress=_progress_bar(err, "comparing"))
+    say(f"4. parity, JAX vs torch on 3 rollouts of 52 steps with resets, float32:\n{_indent(report.table())}")
+    onnx_path = write(torch_model, root / "policy.onnx", "onnx")
+    result = verify(torch_model, onnx_path, "onnx")
+    errors = ", ".join(f"{k} {v:.2e}" for k, v in result.max_abs.items())
+    say(f"5. exported {onnx_path} and ran it in onnxruntime: max abs error vs torch {errors}")
+    ok = report.ok and result.ok
+    say(f"{'done' if ok else 'FAILED'}: files in {root}" + ("" if ok else " (see the rows marked NO above)"))
+    return ok
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "inspect":
+            print(inspect(args.checkpoint))
+            return EXIT_OK
+        if args.command == "check":
+            ok, table = check(args.checkpoint, args.examples, args.dtype, args.seed, sys.stderr)
+            print(table)
+        elif args.command == "export":
+            ok, summary = export(args.checkpoint, args.format, args.output)
+            print(summary)
+        else:
+            ok = demo(args.dir, sys.stdout, sys.stderr)
+    except (ImportError, OSError, ValueError) as e:  # CheckpointError is a ValueError
+        print(f"rlmodels {args.command}: error: {' '.join(str(e).split())}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK if ok else EXIT_DISAGREE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rlmodels",
+        description="Inspect, check and export rlmodels checkpoints (written by rlmodels_jax or rlmodels_torch).",
+        epilog="exit status: 0 success, 1 the backends or an exported file disagree, 2 bad input",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = commands.add_parser("inspect", help="model type, configuration and parameter shapes of a checkpoint")
+    p.add_argument("checkpoint", help="checkpoint directory")
+    p = commands.add_parser(
+        "check", help="load a checkpoint in JAX and torch and compare every output on generated inputs"
+    )
+    p.add_argument("checkpoint", help="checkpoint directory")
+    p.add_argument("--examples", type=_positive, default=10, help="number of generated probes (default 10)")
+    p.add_argument("--dtype", choices=("float32", "float64"), help="precision to compare in (default: the checkpoint's)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the generated inputs (default 0)")
+    p = commands.add_parser("export", help="export the deterministic policy and value, and verify the file")
+    p.add_argument("checkpoint", help="checkpoint directory")
+    p.add_argument("--format", required=True, choices=("onnx", "torchscript"))
+    p.add_argument("-o", "--output", required=True, help="file to write")
+    p = commands.add_parser("demo", help="build, save, convert, check and export a small LSTM policy")
+    p.add_argument("--dir", help="where to write the files (default: a new temporary directory)")
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _progress_bar(stream: TextIO, label: str, width: int = 30) -> Callable[[int, int], None]:
+    """A progress callback drawing ``label [#####-----] 3/10  4.2 s`` on ``stream``:
+    redrawn in place on a terminal, one line at the end otherwise."""
+    start = time.perf_counter()
+    live = stream.isatty()
+
+    def show(done: int, total: int) -> None:
+        if not live and done < total:
+            return
+        filled = width * done // total
+        line = f"{label} [{'#' * filled}{'-' * (width - filled)}] {done}/{total} {time.perf_counter() - start:5.1f} s"
+        stream.write(("\r" if live else "") + line + ("\n" if done == total else ""))
+        stream.flush()
+
+    return show
+
+
+def _plain(value: object) -> str:
+    import json
+
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("   " + line for line in text.splitlines())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
