@@ -3,8 +3,10 @@ expected log-det, so that the transformed policy has an analytic entropy."""
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any
+import sys
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 import torch
@@ -14,6 +16,27 @@ from rlmodels_common.factory import Factory
 from rlmodels_common.metadata import action_space_entry
 
 LOG2 = math.log(2.0)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def outside_compile(fn: F) -> F:
+    """``fn`` kept out of ``torch.compile`` graphs (it builds cached constants).
+
+    ``torch.compiler.disable`` imports dynamo (~0.7 s), which a policy that is
+    never compiled should not pay: until dynamo is loaded nothing can be
+    compiling, so ``fn`` runs as is.
+    """
+    disabled: list[Any] = []
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if not disabled:
+            if "torch._dynamo" not in sys.modules:
+                return fn(*args, **kwargs)
+            disabled.append(torch.compiler.disable(fn))
+        return disabled[0](*args, **kwargs)
+
+    return call  # type: ignore[return-value]
 
 
 class ActionSpace(Factory, Transform):
@@ -71,10 +94,8 @@ class ActionSpace(Factory, Transform):
         found = self._constants.get((like.dtype, like.device))
         return self._build_constants(like.dtype, like.device) if found is None else found
 
-    @torch.compiler.disable
+    @outside_compile
     def _build_constants(self, dtype: torch.dtype, device: torch.device) -> dict[str, torch.Tensor]:
-        # Outside torch.compile: CPU float32/float64 are built in __init__, so a
-        # compiled policy only ever looks them up.
         built = {
             name: torch.tensor(np.asarray(value, dtype=np.float64), dtype=dtype, device=device)
             for name, value in self._constant_values().items()
@@ -83,6 +104,7 @@ class ActionSpace(Factory, Transform):
         return built
 
     def _prebuild_constants(self) -> None:
+        # CPU float32/float64 are built here, so a compiled policy on CPU only looks them up.
         for dtype in (torch.float32, torch.float64):
             self._build_constants(dtype, torch.device("cpu"))
 

@@ -63,11 +63,13 @@ class Box(ActionSpace):
             "nodes": nodes, "weights": weights,
         }  # fmt: skip
 
-    def forward_and_log_det(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _call(self, x: torch.Tensor) -> torch.Tensor:
+        # The map alone (what sampling uses): no log-det to compute and discard.
         k = self.constants(x)
-        z = x * self.const.inv_width
-        y = k["center"] + k["half"] * torch.tanh(z)
-        return y, k["log_scale"] + log_sech2(z)
+        return k["center"] + k["half"] * torch.tanh(x * self.const.inv_width)
+
+    def forward_and_log_det(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self._call(x), self.constants(x)["log_scale"] + log_sech2(x * self.const.inv_width)
 
     def inverse_and_log_det(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         k = self.constants(y)

@@ -23,6 +23,9 @@ class Free(ActionSpace):
     def kwargs(self) -> dict[str, Any]:
         return {}
 
+    def _call(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
     def forward_and_log_det(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return x, torch.zeros_like(x)
 

@@ -18,7 +18,7 @@ from rlmodels_common.action_spaces import (
 )
 from rlmodels_common.gauss_hermite import MAX_NORM_NODES_PER_DIM, gauss_hermite_grid
 
-from .action_space import ActionSpace, log_sech2
+from .action_space import ActionSpace, log_sech2, outside_compile
 
 
 class _Ball(constraints.Constraint):
@@ -140,7 +140,7 @@ class MaxNorm(ActionSpace):
         found = self._grids.get((like.dtype, like.device, like.shape[-1]))
         return self._build_grid(like.dtype, like.device, like.shape[-1]) if found is None else found
 
-    @torch.compiler.disable
+    @outside_compile
     def _build_grid(self, dtype: torch.dtype, device: torch.device, d: int) -> tuple[torch.Tensor, torch.Tensor]:
         nodes, weights = gauss_hermite_grid(MAX_NORM_NODES_PER_DIM, d)
         built = (torch.tensor(nodes, dtype=dtype, device=device), torch.tensor(weights, dtype=dtype, device=device))
