@@ -3,7 +3,7 @@ is reported, and the comparison flags exactly what it breaks."""
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import rlmodels_torch as rt
@@ -17,6 +17,9 @@ def test_perturbing_one_parameter_is_reported(dtype, data):
     # Smooth activations: a ReLU unit that is off for every probe input would
     # make its weights invisible, which is not what this test is about.
     model_type, metadata = data.draw(strategies.model_configs(activations=["tanh", "gelu", "silu"], dtype=dtype))
+    # A categorical over one action is certain whatever its logit: that logit's
+    # weights change nothing any policy computes (found by the fuzz profile).
+    assume(not (metadata["discrete"] and metadata["action_space_size"] == 1))
     seed = data.draw(strategies.seeds())
     with x64(dtype):
         jax_model, torch_model = build_pair(model_type, metadata, seed, "jax->torch")

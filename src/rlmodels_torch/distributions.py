@@ -36,6 +36,14 @@ class Transformed(TransformedDistribution):
     def bijector(self) -> ActionSpace | Block:
         return self.transforms[0]
 
+    def sample(self, sample_shape: torch.Size | tuple[int, ...] = torch.Size()) -> torch.Tensor:
+        """Actions ``(*sample_shape, *batch_shape, A)``, without gradient (``rsample`` has one)."""
+        with torch.no_grad():
+            return self.bijector(self.base_dist.sample(sample_shape))
+
+    def rsample(self, sample_shape: torch.Size | tuple[int, ...] = torch.Size()) -> torch.Tensor:
+        return self.bijector(self.base_dist.rsample(sample_shape))
+
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
         """Log-density of actions ``(..., A)``; returns ``batch_shape``."""
         x, log_det = self.bijector.inverse_and_log_det(value)

@@ -32,6 +32,10 @@ class Block(IndependentTransform):
     def __hash__(self) -> int:
         return hash((type(self), self.bijector, self.ndims))
 
+    def _call(self, x: torch.Tensor) -> torch.Tensor:
+        # straight to the wrapped map: sampling and deterministic actions run this per call
+        return self.bijector._call(x)
+
     def forward_and_log_det(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         y, log_det = self.bijector.forward_and_log_det(x)
         return y, torch.sum(log_det, dim=self._axes)

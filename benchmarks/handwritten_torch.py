@@ -1,0 +1,123 @@
+"""What a user would write by hand in PyTorch, CleanRL style, with the weights of
+an rlmodels_torch model copied in: the baselines the port is measured against.
+
+The math is the port's (Box: ``y = c + h tanh(x)``, log-density of an action
+through the clipped inverse; Flax-style LSTM with one bias), so the outputs can
+be checked equal before anything is timed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.distributions import Normal
+
+import rlmodels_torch as rt
+
+HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def _copy_mlp(layers: nn.ModuleList) -> nn.Sequential:
+    """An nn.Sequential with the same Linear weights and GELU(tanh) activations."""
+    out = []
+    for layer in layers:
+        if isinstance(layer, nn.Linear):
+            copy = nn.Linear(layer.in_features, layer.out_features)
+            copy.load_state_dict(layer.state_dict())
+            out.append(copy)
+        else:
+            out.append(nn.GELU(approximate="tanh"))
+    return nn.Sequential(*out)
+
+
+def _gaussian_log_prob(x: torch.Tensor, mean: torch.Tensor, log_std: torch.Tensor) -> torch.Tensor:
+    return (-0.5 * ((x - mean) / log_std.exp()) ** 2 - log_std - HALF_LOG_2PI).sum(-1)
+
+
+class MLPAgent(nn.Module):
+    """Separate actor and critic MLPs, a state-independent log-std, Box(lo, hi) squashing."""
+
+    def __init__(self, port: rt.ActorCritic) -> None:
+        super().__init__()
+        self.actor_mean = _copy_mlp(nn.ModuleList([*port.actor_torso.layers, port.actor_mu]))
+        self.critic = _copy_mlp(port.critic.layers)
+        self.actor_logstd = nn.Parameter(port.log_std.detach().clone())
+        box = port.action_space
+        self.register_buffer("box_center", torch.as_tensor(box.const.center, dtype=torch.float32))
+        self.register_buffer("box_half", torch.as_tensor(box.const.half, dtype=torch.float32))
+        self.eps = box.eps
+
+    def squash(self, u: torch.Tensor) -> torch.Tensor:
+        return self.box_center + self.box_half * torch.tanh(u)
+
+    def log_prob(self, action: torch.Tensor, mean: torch.Tensor) -> torch.Tensor:
+        t = torch.clamp((action - self.box_center) / self.box_half, -1 + self.eps, 1 - self.eps)
+        log_det = (torch.log(self.box_half) + torch.log1p(-t) + torch.log1p(t)).sum(-1)
+        return _gaussian_log_prob(torch.atanh(t), mean, self.actor_logstd.expand_as(mean)) - log_det
+
+    def act(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Sample, its log-density and the value: ``(B, A)``, ``(B,)``, ``(B, 1)``."""
+        mean = self.actor_mean(x)
+        std = self.actor_logstd.exp().expand_as(mean)
+        action = self.squash(Normal(mean, std, validate_args=False).sample())
+        return action, self.log_prob(action, mean), self.critic(x)
+
+
+class LSTMAgent(nn.Module):
+    """Linear+GELU encoder, one nn.LSTM layer, linear heads, Free actions (CleanRL's
+    ppo_atari_lstm layout; Flax's single bias lives in ``bias_hh``)."""
+
+    def __init__(self, port: rt.LSTMActorCritic) -> None:
+        super().__init__()
+        self.encoder = _copy_mlp(port.encoder.layers)
+        self.lstm = nn.LSTM(port.hidden_features, port.lstm_features)
+        with torch.no_grad():
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(self.lstm, f"{name}_l0").copy_(getattr(port.cell, name))
+        self.actor_mean = nn.Linear(port.lstm_features, port.action_space_size)
+        self.actor_mean.load_state_dict(port.actor_mu.state_dict())
+        self.critic = nn.Linear(port.lstm_features, 1)
+        self.critic.load_state_dict(port.critic.state_dict())
+        self.actor_logstd = nn.Parameter(port.log_std.detach().clone())
+
+    def heads(self, h: torch.Tensor, action: torch.Tensor | None = None):
+        mean = self.actor_mean(h)
+        if action is None:
+            action = Normal(mean, self.actor_logstd.exp().expand_as(mean), validate_args=False).sample()
+        return action, _gaussian_log_prob(action, mean, self.actor_logstd.expand_as(mean)), self.critic(h)
+
+    def act(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]):
+        """One step for ``x`` ``(B, obs)`` from ``state`` ``(h, c)``, each ``(1, B, H)``."""
+        h, state = self.lstm(self.encoder(x)[None], state)
+        return *self.heads(h[0]), state
+
+    def evaluate(self, x: torch.Tensor, action: torch.Tensor, done: torch.Tensor | None = None):
+        """Log-densities of ``action`` and values over a sequence ``x`` ``(T, B, obs)``
+        from a zero state; with ``done`` ``(T, B)`` the state is zeroed after each
+        step where it is set, stepping the LSTM one step at a time (CleanRL's loop)."""
+        features = self.encoder(x)
+        if done is None:
+            h, _ = self.lstm(features)
+        else:
+            state = (x.new_zeros(1, x.shape[1], self.lstm.hidden_size),) * 2
+            keep = (1.0 - done.float()).view(done.shape[0], 1, -1, 1)
+            hs = []
+            for t in range(x.shape[0]):
+                out, state = self.lstm(features[t : t + 1], state)
+                hs.append(out)
+                state = (keep[t] * state[0], keep[t] * state[1])
+            h = torch.cat(hs)
+        return self.heads(h, action)[1:]
+
+
+class BareLSTM(nn.Module):
+    """The fused nn.LSTM alone over the encoded sequence: the floor for sequence mode."""
+
+    def __init__(self, agent: LSTMAgent) -> None:
+        super().__init__()
+        self.agent = agent
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.agent.lstm(features)[0]
