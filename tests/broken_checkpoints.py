@@ -2,13 +2,17 @@
 
 import json
 import shutil
+import struct
 from pathlib import Path
+
+import numpy as np
+import safetensors.numpy
 
 from rlmodels_common.checkpoint_format import CONFIG_FILE, WEIGHTS_FILE
 
 GOLDEN = Path(__file__).parent / "golden"
 
-DAMAGE = ("missing weights", "truncated weights", "not json", "unknown model type")
+DAMAGE = ("missing weights", "truncated weights", "not json", "unknown model type", "bfloat16 weights")
 
 
 def golden(case: str) -> Path:
@@ -29,7 +33,23 @@ def broken(tmp_path: Path, how: str, case: str = "lstm_box") -> Path:
         (path / WEIGHTS_FILE).write_bytes(data[: len(data) // 2])
     elif how == "not json":
         (path / CONFIG_FILE).write_text("{not json")
-    else:
+    elif how == "unknown model type":
         config = json.loads((path / CONFIG_FILE).read_text())
         (path / CONFIG_FILE).write_text(json.dumps({**config, "model_type": "Transformer"}))
+    else:
+        write_bfloat16(path / WEIGHTS_FILE)
     return path
+
+
+def write_bfloat16(weights: Path) -> None:
+    """Rewrite a float32 safetensors file with every tensor in bfloat16 (which
+    numpy has no type for), as a torch user's ``.bfloat16()`` model would be saved."""
+    tensors = safetensors.numpy.load_file(str(weights))
+    header, chunks, offset = {}, [], 0
+    for name, value in sorted(tensors.items()):
+        data = (np.ascontiguousarray(value, np.float32).view(np.uint32) >> 16).astype("<u2").tobytes()
+        header[name] = {"dtype": "BF16", "shape": list(value.shape), "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    weights.write_bytes(struct.pack("<Q", len(text)) + text + b"".join(chunks))

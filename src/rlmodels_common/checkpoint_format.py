@@ -153,7 +153,7 @@ def read_checkpoint(path: PathLike) -> Checkpoint:
             f"{config_path}: expected format {FORMAT_NAME!r}, got {config.get('format')!r}"
         )
     version = config.get("format_version")
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version != FORMAT_VERSION:  # not True, not 1.0
         raise CheckpointError(
             f"{config_path}: unsupported format_version {version!r}; this rlmodels reads "
             f"version {FORMAT_VERSION}. Install the rlmodels release that wrote it."
@@ -172,7 +172,23 @@ def read_checkpoint(path: PathLike) -> Checkpoint:
         tensors = safetensors.numpy.load_file(str(weights))
     except (safetensors.SafetensorError, OSError, ValueError) as e:
         raise CheckpointError(f"{weights} is corrupt or truncated: {e}") from None
+    except TypeError:  # a dtype numpy has no type for (bfloat16, float8, ...)
+        raise CheckpointError(
+            f"{weights}: tensors {_foreign_dtypes(weights)} have dtypes numpy cannot hold; "
+            f"expected float32 or float64 parameters (cast them before saving)"
+        ) from None
     return Checkpoint(model_type=model_type, metadata=metadata, tensors=tensors)
+
+
+def _foreign_dtypes(weights: Path) -> dict[str, str]:
+    """Names and safetensors dtypes of the tensors numpy cannot represent."""
+    with safetensors.safe_open(str(weights), framework="np") as f:
+        dtypes = {name: f.get_slice(name).get_dtype() for name in f.keys()}
+    return {name: d for name, d in sorted(dtypes.items()) if d not in _NUMPY_DTYPES}
+
+
+_NUMPY_DTYPES = {"BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64", "F16", "F32", "F64"}
+"""safetensors dtype names numpy has a type for."""
 
 
 def check_tensors(

@@ -1,5 +1,6 @@
 """The framework-free checkpoint writer and reader."""
 
+import json
 import os
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 
 from rlmodels_common import checkpoint_format as fmt
 from rlmodels_common.checkpoint_format import CheckpointError, check_tensors, read_checkpoint, write_checkpoint
+from tests.broken_checkpoints import broken
 
 TENSORS = {"a.kernel": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.ones(2, np.float64)}
 
@@ -63,6 +65,21 @@ def test_metadata_must_be_plain_json(tmp_path):
 def test_unsupported_tensor_dtype(tmp_path):
     with pytest.raises(CheckpointError, match="tensor 'i' has dtype int64, expected one of float32, float64"):
         write_checkpoint(tmp_path / "c", "Thing", {}, {"i": np.arange(3)})
+
+
+def test_bfloat16_weights_are_named_not_a_traceback(tmp_path):
+    path = broken(tmp_path, "bfloat16 weights", case="shared_box")
+    with pytest.raises(CheckpointError, match=r"tensors \{'actor_mu.bias': 'BF16', .*\} have dtypes numpy cannot hold; expected float32 or float64"):
+        read_checkpoint(path)
+
+
+@pytest.mark.parametrize("version", [True, 1.0, "1", None, 2])
+def test_format_version_must_be_the_integer_1(tmp_path, version):
+    path = write_checkpoint(tmp_path / "c", "Thing", {}, TENSORS)
+    config = json.loads((path / fmt.CONFIG_FILE).read_text())
+    (path / fmt.CONFIG_FILE).write_text(json.dumps({**config, "format_version": version}))
+    with pytest.raises(CheckpointError, match=rf"unsupported format_version {version!r}; this rlmodels reads version 1"):
+        read_checkpoint(path)
 
 
 def test_check_tensors_names_every_problem():
