@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable, Mapping, TypeVar
 
+import numpy as np
+
 from .checkpoint_format import PortableModel
 from .factory import UnknownNameError
 
@@ -30,6 +32,13 @@ def require(framework: str, caller: str) -> Any:
             f"pip install -c constraints.txt 'rlmodels[{framework}]'"
         ) from None
     return importlib.import_module(BACKENDS[framework])
+
+
+def as_numpy(array: Any) -> np.ndarray:
+    """A JAX array or a torch tensor (any device, with or without grad) as numpy."""
+    if hasattr(array, "detach"):  # torch
+        return array.detach().cpu().numpy()
+    return np.asarray(array)
 
 
 def rebuild(

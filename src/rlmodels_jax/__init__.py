@@ -9,7 +9,7 @@ from rlmodels_common.factory import Factory, UnknownNameError
 from .action_spaces import ActionSpace, Block, Box, Free, MaxNorm, lift
 from .activations import ACTIVATIONS, register_activation
 from .checkpoint import load, save
-from .convert import from_torch, with_dtype
+from .convert import from_jax, from_torch, with_dtype
 from .distributions import Transformed, deterministic_action
 from .models import ActorCritic, LSTMActorCritic, Model, SharedActorCritic
 
@@ -29,6 +29,7 @@ __all__ = [
     "Transformed",
     "UnknownNameError",
     "deterministic_action",
+    "from_jax",
     "from_torch",
     "lift",
     "load",

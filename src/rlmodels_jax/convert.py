@@ -1,4 +1,4 @@
-"""Conversion from PyTorch (``rlmodels_torch``) and between dtypes."""
+"""Conversion from PyTorch (``rlmodels_torch``), copies, and casts between dtypes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from rlmodels_common.convert import rebuild, require
+from rlmodels_common.convert import as_numpy, rebuild, require
 
 from .dtypes import dtype_name
 from .models import Model
@@ -17,19 +17,22 @@ def from_torch(model: Any, with_carry: bool = False) -> Model:
     """The ``rlmodels_jax`` model computing what the ``rlmodels_torch`` ``model`` computes.
 
     Parameters are copied exactly (through numpy, in the canonical layout), so
-    ``from_torch(from_jax(m))`` is bit-identical to ``m``. ``with_carry=True``
-    also copies an LSTM's persistent carry, to hand a policy over mid-episode.
-    Needs torch installed (imported here, not by ``import rlmodels_jax``); a
-    float64 model needs ``jax_enable_x64``.
+    ``from_torch(rlmodels_torch.from_jax(m))`` is bit-identical to ``m``.
+    ``with_carry=True`` also copies an LSTM's persistent carry, to hand a policy
+    over mid-episode. Needs torch installed (imported here, not by
+    ``import rlmodels_jax``); a float64 model needs ``jax_enable_x64``.
     """
     rlmodels_torch = require("torch", "rlmodels_jax.from_torch")
-    if not isinstance(model, rlmodels_torch.Model):
-        raise TypeError(f"expected an rlmodels_torch.Model, got {type(model).__name__}")
-    converted = rebuild(model, Model.from_metadata, "rlmodels_jax")
-    if with_carry and hasattr(converted, "carry"):
-        c, h = (a.detach().cpu().numpy() for a in model.carry)
-        converted.c.set_value(jnp.asarray(c)), converted.h.set_value(jnp.asarray(h))
-    return converted
+    return _convert(model, rlmodels_torch.Model, "rlmodels_torch", with_carry)
+
+
+def from_jax(model: Model, with_carry: bool = False) -> Model:
+    """An exact, independent copy of the ``rlmodels_jax`` ``model``.
+
+    The same-framework case of :func:`from_torch`, so that both backends offer
+    ``from_jax`` and ``from_torch`` and code can convert whatever it was given.
+    """
+    return _convert(model, Model, "rlmodels_jax", with_carry)
 
 
 def with_dtype(model: Model, dtype: Any) -> Model:
@@ -38,6 +41,19 @@ def with_dtype(model: Model, dtype: Any) -> Model:
     copy = Model.from_metadata(model.type_name, {**model.metadata, "dtype": name})
     copy.load_canonical_params({k: v.astype(name) for k, v in model.canonical_params().items()})
     if hasattr(copy, "carry"):
-        c, h = (np.asarray(a).astype(name) for a in model.carry)
-        copy.c.set_value(jnp.asarray(c)), copy.h.set_value(jnp.asarray(h))
+        _set_carry(copy, tuple(np.asarray(a).astype(name) for a in model.carry))
     return copy
+
+
+def _convert(model: Any, expected: type, package: str, with_carry: bool) -> Model:
+    if not isinstance(model, expected):
+        raise TypeError(f"expected an {package}.Model, got {type(model).__name__}")
+    converted = rebuild(model, Model.from_metadata, "rlmodels_jax")
+    if with_carry and hasattr(converted, "carry"):
+        _set_carry(converted, tuple(as_numpy(a) for a in model.carry))
+    return converted
+
+
+def _set_carry(model: Model, carry: tuple[np.ndarray, np.ndarray]) -> None:
+    model.c.set_value(jnp.asarray(carry[0]))
+    model.h.set_value(jnp.asarray(carry[1]))

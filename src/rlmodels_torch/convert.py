@@ -1,4 +1,4 @@
-"""Conversion from JAX (``rlmodels_jax``) and between dtypes."""
+"""Conversion from JAX (``rlmodels_jax``), copies, and casts between dtypes."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from rlmodels_common.convert import rebuild, require
+from rlmodels_common.convert import as_numpy, rebuild, require
 
-from .dtypes import TORCH_DTYPES, dtype_name
+from .dtypes import dtype_name
 from .models import Model
 
 
@@ -17,17 +17,22 @@ def from_jax(model: Any, with_carry: bool = False) -> Model:
     """The ``rlmodels_torch`` model computing what the ``rlmodels_jax`` ``model`` computes.
 
     Parameters are copied exactly (through numpy, in the canonical layout), so
-    ``from_jax(from_torch(m))`` is bit-identical to ``m``. ``with_carry=True``
-    also copies an LSTM's persistent carry, to hand a policy over mid-episode.
-    Needs JAX installed (imported here, not by ``import rlmodels_torch``).
+    ``from_jax(rlmodels_jax.from_torch(m))`` is bit-identical to ``m``.
+    ``with_carry=True`` also copies an LSTM's persistent carry, to hand a policy
+    over mid-episode. Needs JAX installed (imported here, not by
+    ``import rlmodels_torch``).
     """
     rlmodels_jax = require("jax", "rlmodels_torch.from_jax")
-    if not isinstance(model, rlmodels_jax.Model):
-        raise TypeError(f"expected an rlmodels_jax.Model, got {type(model).__name__}")
-    converted = rebuild(model, Model.from_metadata, "rlmodels_torch")
-    if with_carry and hasattr(converted, "carry"):
-        converted.c, converted.h = (torch.as_tensor(np.array(a)) for a in model.carry)
-    return converted
+    return _convert(model, rlmodels_jax.Model, "rlmodels_jax", with_carry)
+
+
+def from_torch(model: Model, with_carry: bool = False) -> Model:
+    """An exact, independent copy of the ``rlmodels_torch`` ``model``.
+
+    The same-framework case of :func:`from_jax`, so that both backends offer
+    ``from_jax`` and ``from_torch`` and code can convert whatever it was given.
+    """
+    return _convert(model, Model, "rlmodels_torch", with_carry)
 
 
 def with_dtype(model: Model, dtype: Any) -> Model:
@@ -36,5 +41,19 @@ def with_dtype(model: Model, dtype: Any) -> Model:
     copy = Model.from_metadata(model.type_name, {**model.metadata, "dtype": name})
     copy.load_canonical_params({k: v.astype(name) for k, v in model.canonical_params().items()})
     if hasattr(copy, "carry"):
-        copy.c, copy.h = (a.detach().to(TORCH_DTYPES[name]).clone() for a in model.carry)
+        _set_carry(copy, tuple(as_numpy(a).astype(name) for a in model.carry))
     return copy
+
+
+def _convert(model: Any, expected: type, package: str, with_carry: bool) -> Model:
+    if not isinstance(model, expected):
+        raise TypeError(f"expected an {package}.Model, got {type(model).__name__}")
+    converted = rebuild(model, Model.from_metadata, "rlmodels_torch")
+    if with_carry and hasattr(converted, "carry"):
+        _set_carry(converted, tuple(as_numpy(a) for a in model.carry))
+    return converted
+
+
+def _set_carry(model: Model, carry: tuple[np.ndarray, np.ndarray]) -> None:
+    device = model.h.device
+    model.c, model.h = (torch.as_tensor(a.copy(), device=device) for a in carry)
