@@ -13,7 +13,7 @@ import rlmodels_torch as rt
 from rlmodels.cli import EXIT_BAD_INPUT, EXIT_DISAGREE, EXIT_OK, main
 from tests.broken_checkpoints import broken, golden
 
-ROWS = ("loc", "scale", "log_prob", "entropy", "deterministic", "sample", "value", "carry", "gradients", "metadata")
+ROWS = ("loc", "scale", "log_prob", "entropy", "deterministic", "sample", "value", "held_carry", "carry", "gradients", "metadata")
 
 
 def rows(table: str) -> dict[str, list[str]]:

@@ -48,6 +48,16 @@ def test_models_of_different_types_are_refused():
 
 def test_report_detects_a_wrong_carry_hand_over():
     jax_model, torch_model = pair()
-    torch_model.c.fill_(0.5)  # the probe resets carries itself: a stale carry must not matter
-    assert compare(jax_model, torch_model, gradients=False).ok
-    np.testing.assert_array_equal(torch_model.c.numpy(), 0.5)  # and gives it back afterwards
+    torch_model.c.fill_(0.5)  # a carry that is not the JAX model's
+    report = compare(jax_model, torch_model, gradients=False)
+    assert not report.ok and [o.name for o in report.failures()] == ["held_carry"]
+    np.testing.assert_array_equal(torch_model.c.numpy(), 0.5)  # the probe gives it back afterwards
+
+
+def test_a_carry_handed_over_is_compared_and_continued():
+    jax_model, _ = pair()
+    jax_model(np.ones((4, 4), np.float32))  # mid-episode: batch (4,), the default rollout's first shape
+    report = compare(jax_model, rt.from_jax(jax_model, with_carry=True), gradients=False)
+    assert report.ok and report["held_carry"].count == 2 * 4 * 6
+    report = compare(jax_model, rt.from_jax(jax_model), gradients=False)  # carry left behind
+    assert {"held_carry", "carry", "value"} <= {o.name for o in report.failures()}

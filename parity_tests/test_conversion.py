@@ -58,7 +58,8 @@ def test_a_policy_can_be_handed_over_mid_episode(direction, data):
     for a, b in zip(target.carry, source.carry):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     assert not np.any(np.asarray(fresh.carry[0]))  # without with_carry: a fresh zero carry
-    # ... and continues in the target framework exactly where it left off.
+    # ... and continues in the target framework exactly where it left off (the
+    # probe rollout starts from the carry each model holds: the batch shape matches).
     report = compare(
         source if direction == "jax->torch" else target,
         target if direction == "jax->torch" else source,

@@ -19,7 +19,7 @@ import numpy as np
 from .tolerances import Tolerance, entropy_scale, log_prob_scale, tolerance
 
 OUTPUTS = (
-    "loc", "scale", "logits", "log_prob", "entropy", "deterministic", "sample", "value", "carry",
+    "loc", "scale", "logits", "log_prob", "entropy", "deterministic", "sample", "value", "held_carry", "carry",
 )  # fmt: skip
 """Output names a probe records (auxiliary arrays start with ``_``)."""
 

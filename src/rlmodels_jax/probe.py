@@ -22,12 +22,12 @@ from .models import Model
 
 
 def run(model: Model, inputs: ProbeInputs) -> list[dict[str, np.ndarray]]:
-    """One record per step and one for the sequence. The LSTM starts the
-    rollout from a zero carry, resets after each step as told, and gets its
-    carry back afterwards."""
+    """One record per step and one for the sequence. An LSTM's first record is
+    the carry it holds (``held_carry``, so a hand-over is compared); the rollout
+    goes on from it (from zeros where the batch shape differs), resets after
+    each step as told, and the model gets its carry back afterwards."""
     saved = model.carry if hasattr(model, "carry") else None
-    records = []
-    model.reset(inputs.steps[0].observation.shape)  # zeros, whatever was there
+    records = [] if saved is None else [_numpy({"held_carry": jnp.stack(saved)})]
     for step in inputs.steps:
         record = _step_record(model, *_arrays(model, step))
         if step.reset is not None:

@@ -18,13 +18,13 @@ from .models import Model
 
 
 def run(model: Model, inputs: ProbeInputs) -> list[dict[str, np.ndarray]]:
-    """One record per step and one for the sequence. The LSTM starts the
-    rollout from a zero carry, resets after each step as told, and gets its
-    carry back afterwards."""
+    """One record per step and one for the sequence. An LSTM's first record is
+    the carry it holds (``held_carry``, so a hand-over is compared); the rollout
+    goes on from it (from zeros where the batch shape differs), resets after
+    each step as told, and the model gets its carry back afterwards."""
     saved = tuple(a.clone() for a in model.carry) if hasattr(model, "carry") else None
-    records = []
+    records = [] if saved is None else [{"held_carry": torch.stack(saved).numpy()}]
     with torch.no_grad():
-        model.reset(inputs.steps[0].observation.shape)  # zeros, whatever was there
         for step in inputs.steps:
             pi, value = model(step.observation)
             record = _record(model, pi, value, step)
