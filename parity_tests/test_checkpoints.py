@@ -12,7 +12,7 @@ from rlmodels import compare, compare_checkpoint, strategies
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("writer", ["jax", "torch"])
-@settings(max_examples=6)
+@settings(max_examples=2 * settings.default.max_examples)  # cheap next to the rest: twice the profile
 @given(data=st.data())
 def test_saved_by_either_loaded_by_either(tmp_path_factory, writer, dtype, data):
     model_type, metadata = data.draw(strategies.model_configs(dtype=dtype))

@@ -18,7 +18,6 @@ models as needed::
 
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -31,6 +30,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     ) from None
 
 from rlmodels_common.activations import ACTIVATIONS
+from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE
 from rlmodels_common.metadata import CELL_TYPES
 from rlmodels_common.probe import ROLLOUT_BATCHES, ProbeInputs, actions, sequence, step
 
@@ -92,7 +92,7 @@ def model_configs(
         "dtype": dtype,
     }
     layers = st.lists(st.sampled_from(list(widths)), max_size=max_layers)
-    scales = {"in_scale": math.sqrt(2), "actor_scale": 1.0, "critic_scale": 0.01}
+    scales = {"in_scale": IN_SCALE, "actor_scale": ACTOR_SCALE, "critic_scale": CRITIC_SCALE}
     if model_type == "SharedActorCritic":
         meta |= {"architecture": draw(layers), **scales}
     elif model_type == "ActorCritic":

@@ -6,10 +6,15 @@ every formula uses are identical in JAX and torch.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+
+LOG2 = math.log(2.0)
+"""A Python float, so it stays weakly typed (a numpy float64 would promote
+float32 arrays to float64 under ``jax_enable_x64``)."""
 
 Bound = float | Sequence[float]
 
@@ -124,6 +129,10 @@ RADIAL_SERIES = (2 / 3, -8 / 15, 34 / 105)
 """(tanh r - r sech^2 r) / r^3 = sum_k c_k r^(2k); it only enters times eps^2."""
 
 MAX_NORM_SERIES_BELOW_U = 1e-4
-"""Below this, artanh(u)/u is its series 1 + u^2/3 (truncation error < 1e-17)."""
+"""Below this, artanh(u)/u is its series (truncation error < 1e-17)."""
+ARTANH_RATIO_SERIES = (1.0, 1 / 3)
+"""artanh(u) / u = sum_k c_k u^(2k), first two terms."""
 MAX_NORM_SERIES_BELOW_T = 1e-2
-"""Below this, the inverse's stretch Q(t) is its series 1/3 + t^2/15 (error < 1e-10, times eps^2)."""
+"""Below this, the inverse's stretch Q(t) is its series (error < 1e-10, times eps^2)."""
+STRETCH_SERIES = (1 / 3, 1 / 15)
+"""Q(t) = (sinh(2t) / (2t) - 1) / (2 t^2) = sum_k c_k t^(2k), first two terms."""

@@ -52,6 +52,15 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def frozen(value: Any) -> Any:
+    """A hashable copy of a JSON-like value (dicts become sorted tuples of pairs)."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(frozen(v) for v in value)
+    return value
+
+
 def check_metadata(model_type: str, metadata: Mapping[str, Any]) -> None:
     """Raise ``CheckpointError`` if a built-in model's metadata lacks or adds keys."""
     expected = MODEL_PARAMETERS.get(model_type)

@@ -25,7 +25,7 @@ def assert_log_det_matches_jacobian(bij, x: np.ndarray) -> None:
     np.testing.assert_allclose(bij.forward_log_det_jacobian(x), logdet, rtol=1e-9, atol=1e-9)
     y = bij.forward(x)
     _, inv_logdet = jnp.linalg.slogdet(jax.jacfwd(bij.inverse)(y))
-    np.testing.assert_allclose(bij.inverse_log_det_jacobian(y), inv_logdet, rtol=1e-7, atol=1e-7)
+    np.testing.assert_allclose(bij.inverse_log_det_jacobian(y), inv_logdet, rtol=1e-9, atol=1e-9)
 
 
 def assert_entropy_matches_monte_carlo(bij, mean: np.ndarray, std: np.ndarray, seed: int, n: int = 20_000) -> None:

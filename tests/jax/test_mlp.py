@@ -144,10 +144,12 @@ def test_float64_parameters_and_outputs(model_type):
 
 
 @pytest.mark.parametrize("model_type", ["SharedActorCritic", "ActorCritic"])
-def test_sequence_flag_has_no_effect_on_feed_forward_models(model_type):
+def test_sequence_and_recurrent_keywords_have_no_effect_on_feed_forward_models(model_type):
     model = build(model_type)
     x = observations((5, 2))
     np.testing.assert_array_equal(model(x, sequence=True)[1], model(x)[1])
+    done, carry = np.ones((5,), bool), (np.ones((2, 5)), np.ones((2, 5)))
+    np.testing.assert_array_equal(model(x, sequence=True, done=done, initial_carry=carry)[1], model(x)[1])
     model.reset(x.shape)  # a no-op that exists so one loop drives every model
 
 

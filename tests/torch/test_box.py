@@ -38,7 +38,7 @@ def boxes_and_points(draw):
 @given(boxes_and_points())
 def test_inverse_of_forward_is_identity(case):
     bij, x = case
-    assert_round_trip(bij, x, atol=1e-7 * bij.bijector.width)
+    assert_round_trip(bij, x, atol=1e-9 * bij.bijector.width)
 
 
 @given(boxes_and_points())

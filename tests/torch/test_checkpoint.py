@@ -19,7 +19,7 @@ def listing(path):
     return sorted(os.listdir(path))
 
 
-@settings(max_examples=15)
+@settings(max_examples=settings.default.max_examples // 2)  # each example writes files: half the profile
 @given(config=configs(), dtype=st.sampled_from(["float32", "float64"]))
 def test_round_trip_restores_metadata_parameters_and_outputs(tmp_path_factory, config, dtype):
     model_type, kwargs = config

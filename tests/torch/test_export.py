@@ -23,7 +23,7 @@ FORMATS = ["onnx", "torchscript"]
 
 
 @pytest.mark.parametrize("format", FORMATS)
-@settings(max_examples=8)
+@settings(max_examples=max(8, settings.default.max_examples // 4))  # each example exports and reloads a file
 @given(config=configs())
 def test_exported_file_agrees_with_eager_torch(tmp_path_factory, format, config):
     model_type, kwargs = config

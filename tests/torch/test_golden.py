@@ -3,7 +3,6 @@ reproduce the outputs the JAX model gave (``tests/golden``)."""
 
 import pathlib
 
-import numpy as np
 import pytest
 import safetensors.numpy
 import torch

@@ -7,7 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import rlmodels_torch as rt
+from tests.agree import assert_agree
 from tests.torch.builders import build, observations, randomize
+
+BATCHES = st.one_of(st.just(()), st.integers(1, 4).map(lambda b: (b,)))
+"""Batch shapes for which reset(mask=done[t]) mirrors sequence mode's done."""
 
 
 def lstm(**kwargs):
@@ -98,7 +102,7 @@ def test_both_cell_types_compute_the_same_function():
     fused, per_gate = lstm(), lstm(cell_type="LSTMCell")
     per_gate.load_canonical_params(optimized_to_lstm_cell(randomize(fused)))
     x = observations((7, 2))
-    np.testing.assert_allclose(per_gate(x, sequence=True)[1].detach(), fused(x, sequence=True)[1].detach(), rtol=1e-5, atol=1e-6)
+    assert_agree(per_gate(x, sequence=True)[1].detach(), fused(x, sequence=True)[1].detach())
     assert per_gate.metadata["cell_type"] == "LSTMCell"
 
 
@@ -196,12 +200,12 @@ def test_bad_masks_name_expected_and_actual():
     with pytest.raises(ValueError, match=r"expected mask shape \(4,\), one flag per environment along axis 0, got \(3,\)"):
         model.reset((4, 4), mask=np.zeros(3, bool))
     model.reset((4,))
-    with pytest.raises(ValueError, match=r"expected mask shape no mask \(the carry has no batch axis\).*got \(1,\)"):
+    with pytest.raises(ValueError, match=r"expected mask shape \(\), a single flag, the carry has no batch axis, got \(1,\)"):
         model.reset((4,), mask=np.zeros(1, bool))
 
 
 def single_steps(model, x, done, carry=None):
-    """Values from stepping through x (T, B, obs) from ``carry`` (zeros if None),
+    """Values from stepping through x (T, B..., obs) from ``carry`` (zeros if None),
     calling ``reset(mask=done[t])`` after each step."""
     if carry is None:
         model.reset(x[0].shape)
@@ -214,36 +218,34 @@ def single_steps(model, x, done, carry=None):
     return torch.stack(values)
 
 
-@given(T=st.integers(1, 8), B=st.integers(1, 4), seed=st.integers(0, 2**16), with_carry=st.booleans(), with_done=st.booleans())
-def test_sequence_with_done_equals_single_steps_with_masked_resets(T, B, seed, with_carry, with_done):
+@given(T=st.integers(1, 8), batch=BATCHES, seed=st.integers(0, 2**16), with_carry=st.booleans(), with_done=st.booleans())
+def test_sequence_with_done_equals_single_steps_with_masked_resets(T, batch, seed, with_carry, with_done):
     model = lstm(action_space=rt.Box(-1.0, 1.0))
     randomize(model, seed)
     rng = np.random.default_rng(seed)
-    x = torch.as_tensor(rng.standard_normal((T, B, 4)), dtype=torch.float32)
-    done = rng.random((T, B)) < 0.3 if with_done else np.zeros((T, B), bool)
-    carry = tuple(torch.as_tensor(rng.standard_normal((2, B, 5)), dtype=torch.float32)) if with_carry else None
+    x = torch.as_tensor(rng.standard_normal((T, *batch, 4)), dtype=torch.float32)
+    done = rng.random((T, *batch)) < 0.3 if with_done else np.zeros((T, *batch), bool)
+    carry = tuple(torch.as_tensor(rng.standard_normal((2, *batch, 5)), dtype=torch.float32)) if with_carry else None
     model.reset((7, 4))  # the sequence must not depend on (or touch) the persistent carry
     before = model.carry[0].clone()
     with torch.no_grad():  # without done, the fused nn.LSTM path runs
         pi, value = model(x, sequence=True, done=done if with_done else None, initial_carry=carry)
         np.testing.assert_array_equal(model.carry[0], before)
         want = single_steps(model, x, done, carry)
-    np.testing.assert_allclose(value, want, rtol=1e-5, atol=1e-6)
-    assert pi.batch_shape == (T, B) and value.shape == (T, B, 1)
+    assert_agree(value, want)
+    assert pi.batch_shape == (T, *batch) and value.shape == (T, *batch, 1)
 
 
-def test_unbatched_sequence_resets_the_whole_carry():
+def test_an_unbatched_carry_resets_on_a_single_flag():
     model = lstm()
-    randomize(model)
-    x = observations((6,))
-    done = np.array([False, True, False, False, True, False])
+    x = observations(())
     with torch.no_grad():
-        _, value = model(x, sequence=True, done=done)
-        model.reset(x[0].shape)
-        for t in range(6):
-            np.testing.assert_allclose(value[t], model(x[t])[1], rtol=1e-5, atol=1e-6)
-            if done[t]:
-                model.reset(x[t].shape)
+        model(x)
+    before = model.carry[1].clone()
+    model.reset(x.shape, mask=np.bool_(False))
+    np.testing.assert_array_equal(model.carry[1], before)
+    model.reset(x.shape, mask=np.bool_(True))
+    assert not model.carry[0].any() and not model.carry[1].any()
 
 
 def test_fused_and_stepped_sequences_agree_on_two_dimensional_batches():
@@ -253,7 +255,7 @@ def test_fused_and_stepped_sequences_agree_on_two_dimensional_batches():
     with torch.no_grad():
         fused = model(x, sequence=True)[1]
         stepped_ = model(x, sequence=True, done=np.zeros((5, 2, 3), bool))[1]
-    np.testing.assert_allclose(fused, stepped_, rtol=1e-5, atol=1e-6)
+    assert_agree(fused, stepped_)
 
 
 def test_initial_carry_is_respected_and_zero_by_default():
@@ -266,7 +268,7 @@ def test_initial_carry_is_respected_and_zero_by_default():
         carry = tuple(0.5 * observations((2, 2, 3), obs=5, seed=9))
         _, value = model(x, sequence=True, initial_carry=carry)
         model.c, model.h = carry
-        np.testing.assert_allclose(value[0], model(x[0])[1], rtol=1e-5, atol=1e-6)
+        assert_agree(value[0], model(x[0])[1])
         assert not np.allclose(value[0], model(x, sequence=True)[1][0])
 
 

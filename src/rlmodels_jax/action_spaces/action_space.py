@@ -3,7 +3,6 @@ expected log-det, so that the transformed policy has an analytic entropy."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import distrax
@@ -11,12 +10,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from rlmodels_common.action_spaces import LOG2
 from rlmodels_common.factory import Factory
-from rlmodels_common.metadata import action_space_entry
-
-LOG2 = math.log(2.0)
-"""A Python float, so it stays weakly typed (a numpy float64 would promote
-float32 arrays to float64 under ``jax_enable_x64``)."""
+from rlmodels_common.metadata import action_space_entry, frozen
 
 
 class ActionSpace(Factory, distrax.Bijector):
@@ -53,7 +49,7 @@ class ActionSpace(Factory, distrax.Bijector):
         return type(other) is type(self) and other.kwargs == self.kwargs
 
     def __hash__(self) -> int:
-        return hash((type(self), _frozen(self.kwargs)))
+        return hash((type(self), frozen(self.kwargs)))
 
     def same_as(self, other: distrax.Bijector) -> bool:
         return self == other
@@ -72,11 +68,3 @@ def constant(value: float | tuple[float, ...] | np.ndarray, like: jax.Array) -> 
     """A float64 constant cast to the dtype of ``like``."""
     return jnp.asarray(value, dtype=like.dtype)
 
-
-def _frozen(value: Any) -> Any:
-    """A hashable copy of a JSON-like value."""
-    if isinstance(value, dict):
-        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_frozen(v) for v in value)
-    return value

@@ -9,10 +9,11 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
+from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE, positive_int
 
 from ..action_spaces import ActionSpace
 from ..activations import Activation
-from .model import SQRT2, Model, Policy, as_rngs, linear, positive_int
+from .model import Model, Policy, as_rngs, linear
 
 CELL_CLASSES: dict[str, type[nnx.Module]] = {
     "OptimizedLSTMCell": nnx.OptimizedLSTMCell,
@@ -80,13 +81,13 @@ class LSTMActorCritic(Model):
             positive_int("every carry_leading_shape entry", n) for n in carry_leading_shape
         )
         self.encoder = nnx.Sequential(
-            linear(self.obs_dim, self.hidden_features, SQRT2, key, self.dtype), self.activation
+            linear(self.obs_dim, self.hidden_features, IN_SCALE, key, self.dtype), self.activation
         )
         self.cell = CELL_CLASSES[self.cell_type](
             self.hidden_features, self.lstm_features, param_dtype=self.dtype, rngs=key
         )
-        self._init_heads(self.lstm_features, 1.0, key)
-        self.critic = linear(self.lstm_features, 1, 0.01, key, self.dtype)
+        self._init_heads(self.lstm_features, ACTOR_SCALE, key)
+        self.critic = linear(self.lstm_features, 1, CRITIC_SCALE, key, self.dtype)
         zeros = jnp.zeros((*self.carry_leading_shape, self.lstm_features), dtype=self.dtype)
         self.c = nnx.Variable(zeros)
         self.h = nnx.Variable(zeros)
@@ -101,7 +102,9 @@ class LSTMActorCritic(Model):
 
         If the carry is not ``(*shape[:-1], lstm_features)``, allocate zeros of
         that shape. Otherwise zero all of it (``mask=None``) or the entries whose
-        ``mask`` flag is True (``mask`` is ``(shape[0],)``, along axis 0).
+        ``mask`` flag is True (``mask`` is ``(shape[0],)``, along axis 0; a single
+        flag ``()`` for an unbatched carry, so ``reset(mask=done[t])`` mirrors
+        sequence mode's ``done`` for every batch shape it accepts).
         """
         target = (*tuple(shape)[:-1], self.lstm_features)
         if self.h.shape != target:
@@ -111,12 +114,11 @@ class LSTMActorCritic(Model):
             self._set_carry(jnp.zeros_like(self.c[...]), jnp.zeros_like(self.h[...]))
             return
         mask = jnp.asarray(mask)
-        if len(target) == 1 or mask.shape != (target[0],):
-            expected = f"({target[0]},)" if len(target) > 1 else "no mask (the carry has no batch axis)"
-            raise ValueError(
-                f"expected mask shape {expected}, one flag per environment along axis 0, got {tuple(mask.shape)}"
-            )
-        keep = ~mask.astype(bool).reshape((target[0],) + (1,) * (len(target) - 1))
+        expected = target[:1] if len(target) > 1 else ()
+        if mask.shape != expected:
+            rule = "one flag per environment along axis 0" if expected else "a single flag, the carry has no batch axis"
+            raise ValueError(f"expected mask shape {expected}, {rule}, got {tuple(mask.shape)}")
+        keep = ~mask.astype(bool).reshape(expected + (1,) * (len(target) - len(expected)))
         self._set_carry(jnp.where(keep, self.c[...], 0), jnp.where(keep, self.h[...], 0))
 
     def __call__(

@@ -3,7 +3,6 @@ checks, orthogonal linear layers, the policy heads and the policy distribution."
 
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping, Sequence
 
 import distrax
@@ -14,6 +13,7 @@ from flax import nnx
 
 from rlmodels_common.checkpoint_format import check_tensors
 from rlmodels_common.factory import Factory
+from rlmodels_common.initialization import SIGMA_HEAD_BIAS, SIGMA_HEAD_SCALE, positive_int
 
 from ..action_spaces import ActionSpace, Free, lift
 from ..activations import ACTIVATIONS, Activation, resolve_activation
@@ -21,10 +21,6 @@ from ..distributions import Transformed
 from ..dtypes import dtype_name
 
 Policy = Transformed | distrax.Categorical
-
-SQRT2 = math.sqrt(2.0)
-SIGMA_HEAD_SCALE = 0.01
-SIGMA_HEAD_BIAS = -1.0
 
 
 class Model(Factory, nnx.Module):
@@ -38,7 +34,7 @@ class Model(Factory, nnx.Module):
     discrete: bool
     dtype: str
 
-    def __call__(self, x: jax.Array, sequence: bool = False) -> tuple[Policy, jax.Array]:
+    def __call__(self, x: jax.Array, sequence: bool = False, **recurrent: Any) -> tuple[Policy, jax.Array]:
         raise NotImplementedError
 
     def reset(self, shape: tuple[int, ...], mask: jax.Array | None = None) -> None:
@@ -189,19 +185,6 @@ def as_rngs(key: nnx.Rngs | int) -> nnx.Rngs:
         return nnx.Rngs(int(key))
     raise TypeError(f"expected key to be nnx.Rngs or an int seed, got {type(key).__name__}")
 
-
-def positive_int(name: str, value: Any) -> int:
-    """``value`` as an int, or ``ValueError`` naming ``name`` unless it is a positive integer."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"expected {name} to be a positive integer, got {value!r}")
-    return int(value)
-
-
-def layer_sizes(name: str, sizes: Sequence[int]) -> tuple[int, ...]:
-    """Hidden layer sizes as a tuple of positive ints (empty allowed)."""
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
-        raise ValueError(f"expected {name} to be a sequence of positive integers, got {sizes!r}")
-    return tuple(positive_int(f"every {name} entry", s) for s in sizes)
 
 
 def linear(

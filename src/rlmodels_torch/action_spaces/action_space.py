@@ -4,7 +4,6 @@ expected log-det, so that the transformed policy has an analytic entropy."""
 from __future__ import annotations
 
 import functools
-import math
 import sys
 from typing import Any, Callable, TypeVar
 
@@ -12,10 +11,10 @@ import numpy as np
 import torch
 from torch.distributions import Transform
 
+from rlmodels_common.action_spaces import LOG2
 from rlmodels_common.factory import Factory
-from rlmodels_common.metadata import action_space_entry
+from rlmodels_common.metadata import action_space_entry, frozen
 
-LOG2 = math.log(2.0)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -118,7 +117,7 @@ class ActionSpace(Factory, Transform):
         return type(other) is type(self) and other.kwargs == self.kwargs
 
     def __hash__(self) -> int:
-        return hash((type(self), _frozen(self.kwargs)))
+        return hash((type(self), frozen(self.kwargs)))
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
@@ -129,11 +128,3 @@ def log_sech2(z: torch.Tensor) -> torch.Tensor:
     """``log(sech(z)**2)`` without overflow: ``2 (log 2 - z - softplus(-2 z))``."""
     return 2.0 * (LOG2 - z - torch.logaddexp(-2.0 * z, torch.zeros((), dtype=z.dtype, device=z.device)))
 
-
-def _frozen(value: Any) -> Any:
-    """A hashable copy of a JSON-like value."""
-    if isinstance(value, dict):
-        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_frozen(v) for v in value)
-    return value

@@ -8,11 +8,13 @@ import torch
 from torch.distributions import constraints
 
 from rlmodels_common.action_spaces import (
+    ARTANH_RATIO_SERIES,
     LOG_TANH_RATIO_SERIES,
     MAX_NORM_SERIES_BELOW_R,
     MAX_NORM_SERIES_BELOW_T,
     MAX_NORM_SERIES_BELOW_U,
     RADIAL_SERIES,
+    STRETCH_SERIES,
     TANH_RATIO_SERIES,
     max_norm_constants,
 )
@@ -118,14 +120,14 @@ class MaxNorm(ActionSpace):
         t_safe = torch.where(small_t, 1.0, t)
         q = torch.where(
             small_t,
-            1.0 / 3.0 + t * t * (1.0 / 15.0),
+            _series(t * t, STRETCH_SERIES),
             (torch.sinh(2.0 * t_safe) / (2.0 * t_safe) - 1.0) / (2.0 * t_safe * t_safe),
         )
         stretch = 1.0 + self.eps**2 * q
         # gain = |x| / rho; unclipped that is (artanh(u) / u) stretch / s, finite at y = 0.
         small_u = u < MAX_NORM_SERIES_BELOW_U
         u_safe = torch.where(small_u, 1.0, u)
-        ratio = torch.where(small_u, 1.0 + u * u * (1.0 / 3.0), torch.atanh(u_safe) / u_safe)
+        ratio = torch.where(small_u, _series(u * u, ARTANH_RATIO_SERIES), torch.atanh(u_safe) / u_safe)
         gain = torch.where(clipped, t / torch.where(clipped, rho, 1.0), ratio * self.const.inv_scale) * stretch
         x = gain[..., None] * y
         return x, -self._log_det(x)

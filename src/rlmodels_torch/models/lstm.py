@@ -10,12 +10,13 @@ import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
+from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE, positive_int
 from rlmodels_common.metadata import CELL_TYPES
 
 from ..action_spaces import ActionSpace
 from ..activations import Activation
 from ..dtypes import TORCH_DTYPES
-from .model import SQRT2, Model, Policy, Sequential, as_generator, linear, pick, positive_int
+from .model import Model, Policy, Sequential, as_generator, linear, pick
 
 Carry = tuple[torch.Tensor, torch.Tensor]
 
@@ -185,10 +186,10 @@ class LSTMActorCritic(Model):
         self.carry_leading_shape = tuple(
             positive_int("every carry_leading_shape entry", n) for n in carry_leading_shape
         )
-        self.encoder = Sequential(linear(self.obs_dim, self.hidden_features, SQRT2, key, self.dtype), self.activation)
+        self.encoder = Sequential(linear(self.obs_dim, self.hidden_features, IN_SCALE, key, self.dtype), self.activation)
         self.cell = FusedLSTM(self.hidden_features, self.lstm_features, self.cell_type, key, self.dtype)
-        self._init_heads(self.lstm_features, 1.0, key)
-        self.critic = linear(self.lstm_features, 1, 0.01, key, self.dtype)
+        self._init_heads(self.lstm_features, ACTOR_SCALE, key)
+        self.critic = linear(self.lstm_features, 1, CRITIC_SCALE, key, self.dtype)
         zeros = torch.zeros((*self.carry_leading_shape, self.lstm_features), dtype=TORCH_DTYPES[self.dtype])
         self.register_buffer("c", zeros, persistent=False)
         self.register_buffer("h", zeros.clone(), persistent=False)
@@ -203,7 +204,9 @@ class LSTMActorCritic(Model):
 
         If the carry is not ``(*shape[:-1], lstm_features)``, allocate zeros of
         that shape. Otherwise zero all of it (``mask=None``) or the entries whose
-        ``mask`` flag is True (``mask`` is ``(shape[0],)``, along axis 0).
+        ``mask`` flag is True (``mask`` is ``(shape[0],)``, along axis 0; a single
+        flag ``()`` for an unbatched carry, so ``reset(mask=done[t])`` mirrors
+        sequence mode's ``done`` for every batch shape it accepts).
         """
         target = (*tuple(shape)[:-1], self.lstm_features)
         if tuple(self.h.shape) != target:
@@ -215,12 +218,11 @@ class LSTMActorCritic(Model):
             self.h = torch.zeros_like(self.h)
             return
         mask = torch.as_tensor(mask, device=self.h.device)
-        if len(target) == 1 or tuple(mask.shape) != (target[0],):
-            expected = f"({target[0]},)" if len(target) > 1 else "no mask (the carry has no batch axis)"
-            raise ValueError(
-                f"expected mask shape {expected}, one flag per environment along axis 0, got {tuple(mask.shape)}"
-            )
-        keep = ~mask.to(torch.bool).reshape((target[0],) + (1,) * (len(target) - 1))
+        expected = target[:1] if len(target) > 1 else ()
+        if tuple(mask.shape) != expected:
+            rule = "one flag per environment along axis 0" if expected else "a single flag, the carry has no batch axis"
+            raise ValueError(f"expected mask shape {expected}, {rule}, got {tuple(mask.shape)}")
+        keep = ~mask.to(torch.bool).reshape(expected + (1,) * (len(target) - len(expected)))
         self.c = torch.where(keep, self.c, 0.0)
         self.h = torch.where(keep, self.h, 0.0)
 

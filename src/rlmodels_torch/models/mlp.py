@@ -7,9 +7,11 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE, layer_sizes
+
 from ..action_spaces import ActionSpace
 from ..activations import Activation
-from .model import SQRT2, Model, Policy, Sequential, as_generator, layer_sizes, linear, mlp_layers
+from .model import Model, Policy, Sequential, as_generator, linear, mlp_layers
 
 
 @Model.register("SharedActorCritic")
@@ -20,8 +22,9 @@ class SharedActorCritic(Model):
     ``pi`` has batch shape ``x.shape[:-1]`` (continuous: a ``Transformed``
     Gaussian over ``(..., action_space_size)`` actions; discrete: a
     ``Categorical`` over ``action_space_size`` choices) and ``value`` is
-    ``(..., 1)``. ``sequence`` is accepted for a uniform calling convention and
-    has no effect: the model acts on every leading index alike.
+    ``(..., 1)``. ``sequence`` and the recurrent keywords (``initial_carry``,
+    ``done``) are accepted so one training loop drives every model, and have no
+    effect: the model has no carry and acts on every leading index alike.
 
     Attributes: ``network`` (torso, ``Sequential``; empty for
     ``architecture=[]``), ``actor_mu``, ``actor_sigma`` (softplus head, or None
@@ -36,9 +39,9 @@ class SharedActorCritic(Model):
         key: int | torch.Generator,
         *,
         architecture: Sequence[int] = (42, 42, 42),
-        in_scale: float = SQRT2,
-        actor_scale: float = 1.0,
-        critic_scale: float = 0.01,
+        in_scale: float = IN_SCALE,
+        actor_scale: float = ACTOR_SCALE,
+        critic_scale: float = CRITIC_SCALE,
         activation: str | Activation = "gelu",
         action_space: ActionSpace | None = None,
         actor_sigma_head: bool = False,
@@ -61,7 +64,7 @@ class SharedActorCritic(Model):
         self._init_heads(features, self.actor_scale, key)
         self.critic = linear(features, 1, self.critic_scale, key, self.dtype)
 
-    def forward(self, x: torch.Tensor | np.ndarray, sequence: bool = False) -> tuple[Policy, torch.Tensor]:
+    def forward(self, x: torch.Tensor | np.ndarray, sequence: bool = False, **recurrent: Any) -> tuple[Policy, torch.Tensor]:
         features = self.network(self._observation(x))
         return self._policy(features), self.critic(features)
 
@@ -94,9 +97,9 @@ class ActorCritic(Model):
         *,
         actor_architecture: Sequence[int] = (42, 42, 42),
         critic_architecture: Sequence[int] = (42, 42, 42),
-        in_scale: float = SQRT2,
-        actor_scale: float = 1.0,
-        critic_scale: float = 0.01,
+        in_scale: float = IN_SCALE,
+        actor_scale: float = ACTOR_SCALE,
+        critic_scale: float = CRITIC_SCALE,
         activation: str | Activation = "gelu",
         action_space: ActionSpace | None = None,
         actor_sigma_head: bool = False,
@@ -124,7 +127,7 @@ class ActorCritic(Model):
         actor_features = self.actor_architecture[-1] if self.actor_architecture else self.obs_dim
         self._init_heads(actor_features, self.actor_scale, key)
 
-    def forward(self, x: torch.Tensor | np.ndarray, sequence: bool = False) -> tuple[Policy, torch.Tensor]:
+    def forward(self, x: torch.Tensor | np.ndarray, sequence: bool = False, **recurrent: Any) -> tuple[Policy, torch.Tensor]:
         x = self._observation(x)
         return self._policy(self.actor_torso(x)), self.critic(x)
 

@@ -3,7 +3,6 @@ checks, orthogonal linear layers, the policy heads and the policy distribution."
 
 from __future__ import annotations
 
-import math
 from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -13,6 +12,7 @@ from torch.distributions import Categorical, Independent, Normal
 
 from rlmodels_common.checkpoint_format import check_tensors
 from rlmodels_common.factory import Factory
+from rlmodels_common.initialization import SIGMA_HEAD_BIAS, SIGMA_HEAD_SCALE, positive_int
 
 from ..action_spaces import ActionSpace, Free, lift
 from ..activations import ACTIVATIONS, Activation, resolve_activation
@@ -20,10 +20,6 @@ from ..distributions import Transformed
 from ..dtypes import TORCH_DTYPES, dtype_name
 
 Policy = Transformed | Categorical
-
-SQRT2 = math.sqrt(2.0)
-SIGMA_HEAD_SCALE = 0.01
-SIGMA_HEAD_BIAS = -1.0
 
 
 class Model(Factory, nn.Module):
@@ -38,7 +34,7 @@ class Model(Factory, nn.Module):
     discrete: bool
     dtype: str
 
-    def forward(self, x: torch.Tensor, sequence: bool = False) -> tuple[Policy, torch.Tensor]:
+    def forward(self, x: torch.Tensor, sequence: bool = False, **recurrent: Any) -> tuple[Policy, torch.Tensor]:
         raise NotImplementedError
 
     def reset(self, shape: tuple[int, ...], mask: torch.Tensor | None = None) -> None:
@@ -258,19 +254,6 @@ def as_generator(key: int | torch.Generator) -> torch.Generator:
         return torch.Generator().manual_seed(int(key))
     raise TypeError(f"expected key to be a torch.Generator or an int seed, got {type(key).__name__}")
 
-
-def positive_int(name: str, value: Any) -> int:
-    """``value`` as an int, or ``ValueError`` naming ``name`` unless it is a positive integer."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"expected {name} to be a positive integer, got {value!r}")
-    return int(value)
-
-
-def layer_sizes(name: str, sizes: Sequence[int]) -> tuple[int, ...]:
-    """Hidden layer sizes as a tuple of positive ints (empty allowed)."""
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
-        raise ValueError(f"expected {name} to be a sequence of positive integers, got {sizes!r}")
-    return tuple(positive_int(f"every {name} entry", s) for s in sizes)
 
 
 def linear(
