@@ -33,6 +33,8 @@ FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 SUPPORTED_DTYPES = ("float32", "float64")
+SAFETENSORS_DTYPES = {"float32": "F32", "float64": "F64"}
+"""How safetensors headers name the supported dtypes."""
 
 PathLike = str | os.PathLike[str]
 
@@ -169,26 +171,23 @@ def read_checkpoint(path: PathLike) -> Checkpoint:
     if not weights.is_file():
         raise CheckpointError(f"{path} is not a complete checkpoint: {WEIGHTS_FILE} is missing")
     try:
+        with safetensors.safe_open(str(weights), framework="np") as f:  # the header only
+            dtypes = {name: f.get_slice(name).get_dtype() for name in f.keys()}
+    except (safetensors.SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(f"{weights} is corrupt or truncated: {e}") from None
+    # Checked before numpy sees them: numpy may lack the type (bfloat16) or, once
+    # ml_dtypes is imported, load it silently; either way it is not a parameter here.
+    foreign = {name: d for name, d in sorted(dtypes.items()) if d not in SAFETENSORS_DTYPES.values()}
+    if foreign:
+        raise CheckpointError(
+            f"{weights}: tensors {foreign} have unsupported dtypes; expected "
+            f"{' or '.join(SUPPORTED_DTYPES)} parameters (cast the model before saving)"
+        )
+    try:
         tensors = safetensors.numpy.load_file(str(weights))
     except (safetensors.SafetensorError, OSError, ValueError) as e:
         raise CheckpointError(f"{weights} is corrupt or truncated: {e}") from None
-    except TypeError:  # a dtype numpy has no type for (bfloat16, float8, ...)
-        raise CheckpointError(
-            f"{weights}: tensors {_foreign_dtypes(weights)} have dtypes numpy cannot hold; "
-            f"expected float32 or float64 parameters (cast them before saving)"
-        ) from None
     return Checkpoint(model_type=model_type, metadata=metadata, tensors=tensors)
-
-
-def _foreign_dtypes(weights: Path) -> dict[str, str]:
-    """Names and safetensors dtypes of the tensors numpy cannot represent."""
-    with safetensors.safe_open(str(weights), framework="np") as f:
-        dtypes = {name: f.get_slice(name).get_dtype() for name in f.keys()}
-    return {name: d for name, d in sorted(dtypes.items()) if d not in _NUMPY_DTYPES}
-
-
-_NUMPY_DTYPES = {"BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64", "F16", "F32", "F64"}
-"""safetensors dtype names numpy has a type for."""
 
 
 def check_tensors(

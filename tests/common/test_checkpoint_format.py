@@ -69,7 +69,7 @@ def test_unsupported_tensor_dtype(tmp_path):
 
 def test_bfloat16_weights_are_named_not_a_traceback(tmp_path):
     path = broken(tmp_path, "bfloat16 weights", case="shared_box")
-    with pytest.raises(CheckpointError, match=r"tensors \{'actor_mu.bias': 'BF16', .*\} have dtypes numpy cannot hold; expected float32 or float64"):
+    with pytest.raises(CheckpointError, match=r"tensors \{'actor_mu.bias': 'BF16', .*\} have unsupported dtypes; expected float32 or float64 parameters"):
         read_checkpoint(path)
 
 

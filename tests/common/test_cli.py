@@ -73,7 +73,7 @@ BAD_CHECKPOINTS = {
     "missing weights": "model.safetensors is missing",
     "truncated weights": "is corrupt or truncated",
     "not json": "is corrupt or truncated",
-    "bfloat16 weights": "have dtypes numpy cannot hold",
+    "bfloat16 weights": "have unsupported dtypes",
 }
 COMMANDS = [["inspect"], ["check"], ["export", "--format", "torchscript", "-o", "out.pt"]]
 
