@@ -15,6 +15,8 @@ import numpy as np
 LOG2 = math.log(2.0)
 """A Python float, so it stays weakly typed (a numpy float64 would promote
 float32 arrays to float64 under ``jax_enable_x64``)."""
+HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+"""The Gaussian log-normaliser per dimension (a Python float, like ``LOG2``)."""
 
 Bound = float | Sequence[float]
 

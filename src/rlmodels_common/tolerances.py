@@ -16,12 +16,11 @@ parity suite and the comparison API use.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+from .action_spaces import HALF_LOG_2PI
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from torch.distributions import Categorical, Independent
 import rlmodels_torch as rt
 from rlmodels_common.checkpoint_format import CheckpointError
 from tests.numpy_oracle import forward
+from tests.agree import assert_agree
 from tests.torch.builders import BATCH_SHAPES, MODEL_TYPES, build, configs, observations, randomize
 
 
@@ -175,11 +176,15 @@ def test_torch_compile_runs_the_act_path(model_type):
     with torch.no_grad():
         torch.manual_seed(0)
         eager = act(model, x)
+        eager_carry = [a.clone() for a in getattr(model, "carry", ())]
         model.reset(x.shape)
         torch.manual_seed(0)
         got = compiled(model, x)
     for a, b in zip(got, eager):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        assert_agree(a, b)
+    for a, b in zip(getattr(model, "carry", ()), eager_carry):  # the compiled step updated the stored carry
+        assert_agree(a, b)
+    assert len(eager_carry) == (2 if model_type == "LSTMActorCritic" else 0)
 
 
 class Deterministic(torch.nn.Module):
