@@ -66,13 +66,14 @@ class Transformed(TransformedDistribution):
 def diagonal_normal_log_prob(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     """``Independent(Normal(loc, scale), 1).log_prob(x)``, summed over the last axis.
 
-    Written out in distrax's form (``-z^2 / 2 - log(scale) - log(2 pi) / 2`` with
-    ``z = (x - loc) / scale``) rather than through torch's ``Normal.log_prob`` and
-    ``Independent``, whose Python layers cost ~14 us of a ~130 us act step at
-    batch 1 (benchmarks/).
+    Written out (``-sum(z^2 / 2 + log(scale)) - d log(2 pi) / 2`` with
+    ``z = (x - loc) / scale``, as distrax computes it) rather than through
+    torch's ``Normal.log_prob`` and ``Independent``, whose Python layers cost
+    ~14 us of a ~130 us act step at batch 1 (benchmarks/).
     """
     z = (x - loc) / scale
-    return torch.sum(-0.5 * z * z - torch.log(scale) - HALF_LOG_2PI, dim=-1)
+    # 0.5 z^2 + log(scale) in one op: each op with a Python float costs ~1.5 us.
+    return -(torch.sum(torch.addcmul(torch.log(scale), z, z, value=0.5), dim=-1) + z.shape[-1] * HALF_LOG_2PI)
 
 
 def deterministic_action(pi: Transformed | Categorical) -> torch.Tensor:
