@@ -54,6 +54,14 @@ def test_report_detects_a_wrong_carry_hand_over():
     np.testing.assert_array_equal(torch_model.c.numpy(), 0.5)  # the probe gives it back afterwards
 
 
+def test_a_torch_model_stepped_with_gradients_can_be_compared():
+    jax_model, torch_model = pair()
+    torch_model(np.ones((4, 4), np.float32))  # a training step: the carry requires grad
+    jax_model(np.ones((4, 4), np.float32))
+    assert torch_model.carry[0].requires_grad
+    assert compare(jax_model, torch_model, gradients=False).ok
+
+
 def test_a_carry_handed_over_is_compared_and_continued():
     jax_model, _ = pair()
     jax_model(np.ones((4, 4), np.float32))  # mid-episode: batch (4,), the default rollout's first shape

@@ -32,9 +32,9 @@ FORMAT_NAME = "rlmodels"
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
-SUPPORTED_DTYPES = ("float32", "float64")
 SAFETENSORS_DTYPES = {"float32": "F32", "float64": "F64"}
-"""How safetensors headers name the supported dtypes."""
+"""The parameter dtypes a checkpoint holds, and how safetensors headers name them."""
+SUPPORTED_DTYPES = tuple(SAFETENSORS_DTYPES)
 
 PathLike = str | os.PathLike[str]
 

@@ -55,7 +55,7 @@ class Transformed(TransformedDistribution):
         """Log-density of actions ``(..., A)``; returns ``batch_shape``."""
         x, log_det = self.bijector.inverse_and_log_det(value)
         normal = self.base_dist.base_dist
-        return diagonal_normal_log_prob(x, normal.loc, normal.scale) + log_det
+        return _diagonal_normal_log_prob(x, normal.loc, normal.scale) + log_det
 
     def entropy(self) -> torch.Tensor:
         """Entropy in nats, shape ``batch_shape``."""
@@ -63,7 +63,7 @@ class Transformed(TransformedDistribution):
         return self.base_dist.entropy() + self.bijector.log_det_expectation(normal.loc, normal.scale)
 
 
-def diagonal_normal_log_prob(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+def _diagonal_normal_log_prob(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     """``Independent(Normal(loc, scale), 1).log_prob(x)``, summed over the last axis.
 
     Written out (``-sum(z^2 / 2 + log(scale)) - d log(2 pi) / 2`` with

@@ -222,6 +222,17 @@ def test_an_unbatched_carry_resets_on_a_single_flag():
     assert not np.any(model.carry[0]) and not np.any(model.carry[1])
 
 
+def test_done_clears_a_non_finite_carry():
+    model = lstm()
+    x = np.array(observations((3, 2)))
+    x[0, 0] = np.nan  # a bad observation in environment 0, whose episode then ends
+    done = np.zeros((3, 2), bool)
+    done[0, 0] = True
+    _, value = model(jnp.asarray(x), sequence=True, done=done)
+    assert np.isnan(value[0, 0]).all() and np.isfinite(value[1:]).all()
+    assert_agree(value, single_steps(model, jnp.asarray(x), done))  # NaN where NaN
+
+
 def test_initial_carry_is_respected_and_zero_by_default():
     model = lstm()
     randomize(model)

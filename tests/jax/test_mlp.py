@@ -151,6 +151,8 @@ def test_sequence_and_recurrent_keywords_have_no_effect_on_feed_forward_models(m
     done, carry = np.ones((5,), bool), (np.ones((2, 5)), np.ones((2, 5)))
     np.testing.assert_array_equal(model(x, sequence=True, done=done, initial_carry=carry)[1], model(x)[1])
     model.reset(x.shape)  # a no-op that exists so one loop drives every model
+    with pytest.raises(TypeError, match="dones"):  # a misspelt keyword is not swallowed
+        model(x, sequence=True, dones=done)
 
 
 @pytest.mark.parametrize("name", ["architecture", "actor_architecture", "critic_architecture"])

@@ -258,6 +258,18 @@ def test_fused_and_stepped_sequences_agree_on_two_dimensional_batches():
     assert_agree(fused, stepped_)
 
 
+def test_done_clears_a_non_finite_carry():
+    model = lstm()
+    x = observations((3, 2))
+    x[0, 0] = float("nan")  # a bad observation in environment 0, whose episode then ends
+    done = np.zeros((3, 2), bool)
+    done[0, 0] = True
+    with torch.no_grad():
+        _, value = model(x, sequence=True, done=done)
+        assert value[0, 0].isnan().all() and value[1:].isfinite().all()
+        assert_agree(value, single_steps(model, x, done))  # NaN where NaN
+
+
 def test_initial_carry_is_respected_and_zero_by_default():
     model = lstm()
     randomize(model)

@@ -65,7 +65,9 @@ class SharedActorCritic(Model):
         self._init_heads(features, self.actor_scale, key)
         self.critic = linear(features, 1, self.critic_scale, key, self.dtype)
 
-    def __call__(self, x: jax.Array | np.ndarray, sequence: bool = False, **recurrent: Any) -> tuple[Policy, jax.Array]:
+    def __call__(
+        self, x: jax.Array | np.ndarray, sequence: bool = False, *, initial_carry: Any = None, done: Any = None
+    ) -> tuple[Policy, jax.Array]:
         features = self.network(self._observation(x))
         return self._policy(features), self.critic(features)
 
@@ -128,7 +130,9 @@ class ActorCritic(Model):
         actor_features = self.actor_architecture[-1] if self.actor_architecture else self.obs_dim
         self._init_heads(actor_features, self.actor_scale, key)
 
-    def __call__(self, x: jax.Array | np.ndarray, sequence: bool = False, **recurrent: Any) -> tuple[Policy, jax.Array]:
+    def __call__(
+        self, x: jax.Array | np.ndarray, sequence: bool = False, *, initial_carry: Any = None, done: Any = None
+    ) -> tuple[Policy, jax.Array]:
         x = self._observation(x)
         return self._policy(self.actor_torso(x)), self.critic(x)
 

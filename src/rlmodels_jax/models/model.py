@@ -34,7 +34,9 @@ class Model(Factory, nnx.Module):
     discrete: bool
     dtype: str
 
-    def __call__(self, x: jax.Array, sequence: bool = False, **recurrent: Any) -> tuple[Policy, jax.Array]:
+    def __call__(
+        self, x: jax.Array, sequence: bool = False, *, initial_carry: Any = None, done: Any = None
+    ) -> tuple[Policy, jax.Array]:
         raise NotImplementedError
 
     def reset(self, shape: tuple[int, ...], mask: jax.Array | None = None) -> None:

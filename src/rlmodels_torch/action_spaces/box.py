@@ -72,7 +72,9 @@ class Box(ActionSpace):
         return k["center"] + k["half"] * torch.tanh(x * k["inv_width"])
 
     def forward_and_log_det(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self._call(x), self.constants(x)["log_scale"] + log_sech2(x * self.constants(x)["inv_width"])
+        k = self.constants(x)
+        z = x * k["inv_width"]
+        return k["center"] + k["half"] * torch.tanh(z), k["log_scale"] + log_sech2(z)
 
     def inverse_and_log_det(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         k = self.constants(y)

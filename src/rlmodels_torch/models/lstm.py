@@ -275,15 +275,16 @@ class LSTMActorCritic(Model):
         done = torch.as_tensor(done, device=x.device)
         if tuple(done.shape) != tuple(x.shape[:-1]):
             raise ValueError(f"expected done shape {tuple(x.shape[:-1])} (T, B...), got {tuple(done.shape)}")
-        # Zeroing by multiplication: on CPU torch.where with a broadcast mask is ~5x
-        # slower than a multiply (~20 us a step at B=256), and x * 0 is an exact 0
-        # for the finite carries an LSTM produces.
-        keep = (~done.to(torch.bool))[..., None].to(x.dtype)
+        # torch.where, not a multiply by (1 - done) as hand-written loops do: a NaN
+        # or inf carry (from a bad observation) must not leak into the next
+        # episode, as it does not in JAX or through reset(). On CPU it costs
+        # ~20 us a step at B=256 more than the multiply (benchmarks/).
+        keep = ~done.to(torch.bool)[..., None]
         ys = []
         for t in range(x.shape[0]):
             carry = self._maybe_remat(self.cell.step, features[t], carry)
             ys.append(carry[1])
-            carry = (carry[0] * keep[t], carry[1] * keep[t])
+            carry = (torch.where(keep[t], carry[0], 0.0), torch.where(keep[t], carry[1], 0.0))
         return torch.stack(ys)
 
     def _maybe_remat(self, fn: Any, *args: Any) -> Any:

@@ -34,7 +34,9 @@ class Model(Factory, nn.Module):
     discrete: bool
     dtype: str
 
-    def forward(self, x: torch.Tensor, sequence: bool = False, **recurrent: Any) -> tuple[Policy, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, sequence: bool = False, *, initial_carry: Any = None, done: Any = None
+    ) -> tuple[Policy, torch.Tensor]:
         raise NotImplementedError
 
     def reset(self, shape: tuple[int, ...], mask: torch.Tensor | None = None) -> None:
@@ -219,6 +221,11 @@ class ActivationLayer(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fn(x)
 
+    # Called straight, not through nn.Module.__call__'s hook dispatch, which cost
+    # ~2 us per activation of a ~130 us act step at batch 1 (benchmarks/); an
+    # activation has no parameters or state for a hook to see.
+    __call__ = forward
+
     def extra_repr(self) -> str:
         return getattr(self.fn, "__name__", repr(self.fn))
 
@@ -232,14 +239,10 @@ class Sequential(nn.Module):
         self.layers = nn.ModuleList(
             layer if isinstance(layer, nn.Module) else ActivationLayer(layer) for layer in layers
         )
-        # What forward calls: activations as plain functions. A module call per
-        # activation, and iterating the ModuleList, cost ~10 us of a ~130 us act
-        # step at batch 1 (benchmarks/). The layers are fixed once built.
-        self._calls = tuple(layer.fn if isinstance(layer, ActivationLayer) else layer for layer in self.layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for call in self._calls:
-            x = call(x)
+        for layer in self.layers:
+            x = layer(x)
         return x
 
 
