@@ -69,3 +69,21 @@ def test_a_carry_handed_over_is_compared_and_continued():
     assert report.ok and report["held_carry"].count == 2 * 4 * 6
     report = compare(jax_model, rt.from_jax(jax_model), gradients=False)  # carry left behind
     assert {"held_carry", "carry", "value"} <= {o.name for o in report.failures()}
+
+
+def test_gradient_scales_are_the_near_mode_rounding_bound():
+    from rlmodels_common.probe import ProbeInputs, Step
+    from rlmodels_torch import probe as torch_probe
+
+    model = rt.SharedActorCritic(3, 2, key=0, architecture=[4])
+    obs, action = np.array([0.3, -1.2, 0.8]), np.array([0.7, -0.4])
+    step = Step(observation=obs, action=action, noise=np.zeros(2), gradient_action=action)
+    scales = torch_probe.gradient_scales(model, ProbeInputs(steps=(step,)))
+    pi, _ = model(obs)
+    loc, std = pi.distribution.base_dist.loc.detach().numpy(), pi.distribution.base_dist.scale.detach().numpy()
+    operands = np.abs(action) + np.abs(loc)
+    # actor_mu.bias moves loc one for one; log_std moves std by std
+    np.testing.assert_allclose(scales["actor_mu.bias"], operands / std**2, rtol=1e-6)
+    z = (action - loc) / std
+    np.testing.assert_allclose(scales["log_std"][0], 2 * np.abs(z) * operands / std**2 * std, rtol=1e-6)
+    assert torch_probe.gradient_scales(rt.SharedActorCritic(3, 2, key=0, discrete=True), ProbeInputs(steps=(step,))) == {}

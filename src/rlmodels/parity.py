@@ -57,10 +57,14 @@ def compare(
             inputs = make_inputs(jax_model.type_name, jax_model.metadata, seed)
         reference = jax_probe.run(jax_model, inputs)
         candidate = torch_probe.run(torch_model, inputs)
-        grads = (None, None)
+        grads, scales = (None, None), None
         if gradients:
             grads = (jax_probe.gradients(jax_model, inputs), torch_probe.gradients(torch_model, inputs))
-        return compare_probes(reference, candidate, dtype, *grads, metadata=(jax_model.metadata, torch_model.metadata))
+            scales = torch_probe.gradient_scales(torch_model, inputs)
+        return compare_probes(
+            reference, candidate, dtype, *grads, metadata=(jax_model.metadata, torch_model.metadata),
+            gradient_scales=scales,
+        )  # fmt: skip
 
 
 def compare_checkpoint(

@@ -104,9 +104,11 @@ def compare_probes(
     reference_gradients: Mapping[str, np.ndarray] | None = None,
     candidate_gradients: Mapping[str, np.ndarray] | None = None,
     metadata: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None,
+    gradient_scales: Mapping[str, np.ndarray] | None = None,
 ) -> ParityReport:
     """Compare ``candidate`` against ``reference`` record by record; gradients
-    norm-wise (relative to each tensor's largest entry)."""
+    norm-wise (relative to each tensor's largest entry), or entry by entry to
+    ``gradient_scales`` where larger (see ``rlmodels_common.tolerances``)."""
     tol = tolerance(dtype)
     if len(reference) != len(candidate):
         raise ValueError(f"expected probes of equal length, got {len(reference)} and {len(candidate)}")
@@ -131,6 +133,8 @@ def compare_probes(
         for name in sorted(reference_gradients):
             b = np.asarray(reference_gradients[name], np.float64)
             scale = np.full(b.shape, np.max(np.abs(b)) if b.size else 0.0)
+            if gradient_scales is not None and name in gradient_scales:
+                scale = np.maximum(scale, np.asarray(gradient_scales[name], np.float64))
             rows.setdefault("gradients", []).append((*_stats(candidate_gradients[name], b, tol, scale), name))
     outputs = [_merge(name, stats) for name, stats in rows.items()]
     if metadata is not None:

@@ -10,8 +10,13 @@ the terms' magnitudes (:func:`log_prob_scale`, :func:`entropy_scale`). The
 latter is the usual first-order rounding bound: a float32 log-density of -0.17
 made of terms of size 5 is only known to ~5 * 1e-7, and a Gaussian term
 ``(x - loc) / std`` with ``std = 1e-3`` turns one ulp of ``loc`` into a large
-error, in any correct implementation. These are the only tolerances the
-parity suite and the comparison API use.
+error, in any correct implementation. Gradients with respect to the
+parameters are compared per tensor against its largest entry, or per entry
+against how far the gradient moves when ``x - loc`` is off by the size of its
+operands, whichever is larger (``rlmodels_torch.probe.gradient_scales``): near
+the mode, where ``x ~ loc``, ``d log p / d loc = (x - loc) / std^2`` is small
+but only known to ``eps (|x| + |loc|) / std^2``. These are the only tolerances
+the parity suite and the comparison API use.
 """
 
 from __future__ import annotations

@@ -56,6 +56,36 @@ def gradients(model: Model, inputs: ProbeInputs) -> dict[str, np.ndarray]:
     return grads
 
 
+def gradient_scales(model: Model, inputs: ProbeInputs) -> dict[str, np.ndarray]:
+    """Per parameter entry, how far the :func:`gradients` move when the Gaussian
+    difference ``x - loc`` is off by the size of its operands, ``|x| + |loc|``:
+    the gradient's error scale in ``rlmodels_common.tolerances``.
+
+    ``d log p / d loc = z / std`` and ``d log p / d std = (z^2 - 1) / std`` with
+    ``z = (x - loc) / std``; moving ``x - loc`` by ``m = |x| + |loc|`` moves them
+    by ``m / std^2`` and ``2 |z| m / std^2``. Those are pulled back to the
+    parameters in one backward pass. Near the mode (``x ~ loc``) a gradient of
+    size ``|x - loc| / std^2`` is known only to ``eps (|x| + |loc|) / std^2`` in
+    float32, in any implementation. Empty for discrete policies (softmax
+    gradients have no such difference)."""
+    if model.discrete:
+        return {}
+    target = inputs.sequence if inputs.sequence is not None else inputs.steps[inputs.gradient_step]
+    model.zero_grad(set_to_none=True)
+    pi, _ = _sequence_call(model, target) if isinstance(target, Sequence) else model(target.observation)
+    normal = pi.distribution.base_dist
+    with torch.no_grad():
+        x = model.bij.inverse_and_log_det(_action(model, target, gradient=True))[0]
+        operands = torch.abs(x) + torch.abs(normal.loc)
+        z = (x - normal.loc) / normal.scale
+        w_loc = operands / normal.scale**2
+        w_scale = 2.0 * torch.abs(z) * w_loc
+    torch.sum(w_loc * normal.loc + w_scale * normal.scale).backward()
+    scales = {name: np.abs(g) for name, g in model.canonical_grads().items()}
+    model.zero_grad(set_to_none=True)
+    return scales
+
+
 def _sequence_call(model: Model, seq: Sequence):
     carry = None if seq.initial_carry is None else (torch.as_tensor(seq.initial_carry[0]), torch.as_tensor(seq.initial_carry[1]))
     return model(seq.observation, sequence=True, done=seq.done, initial_carry=carry)
