@@ -16,7 +16,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .tolerances import Tolerance, entropy_scale, log_prob_scale, tolerance
+from .tolerances import Tolerance, entropy_scale, log_prob_scale, propagated_scale, tolerance
 
 OUTPUTS = (
     "loc", "scale", "logits", "log_prob", "entropy", "deterministic", "sample", "value", "held_carry", "carry",
@@ -114,7 +114,7 @@ def compare_probes(
         raise ValueError(f"expected probes of equal length, got {len(reference)} and {len(candidate)}")
     rows: dict[str, list[tuple[float, float, float, int, str]]] = {}
     for index, (ref, cand) in enumerate(zip(reference, candidate)):
-        scales = _scales({**cand, **ref})  # error scales from the reference, else the candidate
+        scales = _scales({**cand, **ref}, tol)  # error scales from the reference, else the candidate
         for name in OUTPUTS:
             if name not in ref:
                 continue
@@ -143,17 +143,25 @@ def compare_probes(
     return ParityReport(dtype=dtype, tolerance=tol, outputs=tuple(outputs))
 
 
-def _scales(ref: Record) -> dict[str, np.ndarray]:
-    """Magnitudes for outputs that sum cancelling terms (see tolerances)."""
+def _scales(ref: Record, tol: Tolerance) -> dict[str, np.ndarray]:
+    """Magnitudes for outputs that sum cancelling terms, and for actions computed
+    from compared parameters (see tolerances)."""
     if "logits" in ref:
         top = np.max(np.abs(ref["logits"]), axis=-1)
         return {"log_prob": top, "entropy": top}
     if "loc" not in ref:
         return {}
-    return {
+    scales = {
         "log_prob": log_prob_scale(ref["_x"], ref["loc"], ref["scale"], ref["_log_det"], ref["_log_prob_sensitivity"]),
         "entropy": entropy_scale(ref["scale"], ref["_log_det_expectation"]),
     }
+    if "_deterministic_jacobian" in ref:
+        loc_tol = tol.atol + tol.rtol * np.abs(np.asarray(ref["loc"], np.float64))
+        std_tol = tol.atol + tol.rtol * np.abs(np.asarray(ref["scale"], np.float64))
+        noise = np.abs(np.asarray(ref["_noise"], np.float64))
+        scales["deterministic"] = propagated_scale(ref["_deterministic_jacobian"], loc_tol, tol)
+        scales["sample"] = propagated_scale(ref["_sample_jacobian"], loc_tol + noise * std_tol, tol)
+    return scales
 
 
 def _stats(a: np.ndarray, b: np.ndarray, tol: Tolerance, scale: np.ndarray | None) -> tuple[float, float, float, int]:

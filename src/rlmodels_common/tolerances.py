@@ -16,7 +16,10 @@ against how far the gradient moves when ``x - loc`` is off by the size of its
 operands, whichever is larger (``rlmodels_torch.probe.gradient_scales``): near
 the mode, where ``x ~ loc``, ``d log p / d loc = (x - loc) / std^2`` is small
 but only known to ``eps (|x| + |loc|) / std^2``. These are the only tolerances
-the parity suite and the comparison API use.
+the parity suite and the comparison API use. Actions computed from compared
+parameters (the deterministic action ``f(loc)``, samples ``f(loc + std * noise)``)
+carry those parameters' tolerance through the action space's Jacobian
+(:func:`propagated_scale`).
 """
 
 from __future__ import annotations
@@ -78,6 +81,19 @@ def log_prob_scale(
     z = (x - loc) / std
     terms = np.abs(z) * (np.abs(x) + np.abs(loc)) / std + 0.5 * z * z + np.abs(np.log(std)) + HALF_LOG_2PI
     return np.sum(terms, axis=-1) + np.abs(np.asarray(log_det, np.float64)) + np.asarray(action_sensitivity, np.float64)
+
+
+def propagated_scale(jacobian: np.ndarray, input_tolerance: np.ndarray, tol: Tolerance) -> np.ndarray:
+    """Scale for ``y = f(u)`` when ``u`` is only known to ``input_tolerance``
+    ``(..., d)`` (the tolerance it was compared at): that tolerance carried
+    through ``|df/du|`` ``(..., d, d)`` and written as a scale, so that
+    ``atol + rtol * scale = |J| @ input_tolerance``. Where the map contracts,
+    this falls below ``|y|`` and the plain rule applies; where it stretches
+    (``MaxNorm(4)`` near 0 multiplies by 4), an action is only known to 4 times
+    its mean's tolerance, in any implementation.
+    """
+    carried = np.einsum("...ij,...j->...i", np.abs(np.asarray(jacobian, np.float64)), np.asarray(input_tolerance, np.float64))
+    return (carried - tol.atol) / tol.rtol
 
 
 def entropy_scale(std: np.ndarray, log_det_expectation: np.ndarray) -> np.ndarray:

@@ -119,13 +119,29 @@ def _record(model: Model, pi, value: torch.Tensor, step: Step | Sequence) -> dic
         with torch.enable_grad():
             probe = action.clone().requires_grad_(True)
             (d_action,) = torch.autograd.grad(pi.log_prob(probe).sum(), probe)
+        base_sample = normal.loc + normal.scale * noise
         out |= {
             "_log_prob_sensitivity": torch.sum(torch.abs(d_action * action), dim=-1),
+            # How the actions move with their inputs, to carry loc's and scale's
+            # tolerance over to them (rlmodels_common.tolerances.propagated_scale).
+            "_deterministic_jacobian": _abs_jacobian(model.bij, normal.loc),
+            "_sample_jacobian": _abs_jacobian(model.bij, base_sample),
+            "_noise": noise,
             "loc": normal.loc,
             "scale": normal.scale,
-            "sample": model.bij(normal.loc + normal.scale * noise),
+            "sample": model.bij(base_sample),
             "_x": x,
             "_log_det": log_det,
             "_log_det_expectation": model.bij.log_det_expectation(normal.loc, normal.scale),
         }
     return {k: v.detach().numpy() for k, v in out.items()}
+
+
+def _abs_jacobian(bijector, u: torch.Tensor) -> torch.Tensor:
+    """``|d bijector(u) / du|`` for each action vector, ``(..., d, d)``: one
+    backward pass per action dimension (the action spaces map rows independently)."""
+    with torch.enable_grad():
+        u = u.detach().clone().requires_grad_(True)
+        y = bijector(u)
+        rows = [torch.autograd.grad(y[..., i].sum(), u, retain_graph=True)[0] for i in range(y.shape[-1])]
+    return torch.stack(rows, dim=-2).abs()
