@@ -284,6 +284,14 @@ def test_initial_carry_is_respected_and_zero_by_default():
         assert not np.allclose(value[0], model(x, sequence=True)[1][0])
 
 
+def test_an_empty_sequence_gives_empty_outputs():
+    model = lstm()
+    x = observations((0, 2, 3))
+    for done in (None, np.zeros((0, 2, 3), bool)):
+        pi, value = model(x, sequence=True, done=done)
+        assert value.shape == (0, 2, 3, 1) and pi.batch_shape == (0, 2, 3)
+
+
 def test_sequence_argument_errors_name_expected_and_actual():
     model = lstm()
     x = observations((5, 2))
