@@ -96,10 +96,10 @@ def torch_tables(rounds: int, seconds: float, batches: list[int]) -> Table:
         for b in batches:
             x = torch.as_tensor(rng.standard_normal((b, OBS)), dtype=torch.float32)
             pi, value = mlp(x)
-            a = pi.sample()
-            # loose: float32 samples near a bound amplify rounding through artanh (the
-            # parity suite, not this sanity check, is where agreement is proven)
-            _close(f"MLP b{b} log_prob", pi.log_prob(a), agent.log_prob(a, agent.actor_mean(x)), rtol=1e-3, atol=1e-3)
+            # Fixed actions away from the bounds: float32 samples near a bound amplify
+            # rounding through artanh (the parity suite covers those).
+            a = torch.as_tensor(rng.uniform(-0.9, 0.9, (b, ACT)), dtype=torch.float32)
+            _close(f"MLP b{b} log_prob", pi.log_prob(a), agent.log_prob(a, agent.actor_mean(x)))
             _close(f"MLP b{b} value", value, agent.critic(x))
 
             def port(x=x):
