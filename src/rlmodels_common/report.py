@@ -156,8 +156,8 @@ def _scales(ref: Record, tol: Tolerance) -> dict[str, np.ndarray]:
         "entropy": entropy_scale(ref["scale"], ref["_log_det_expectation"]),
     }
     if "_deterministic_jacobian" in ref:
-        loc_tol = tol.atol + tol.rtol * np.abs(np.asarray(ref["loc"], np.float64))
-        std_tol = tol.atol + tol.rtol * np.abs(np.asarray(ref["scale"], np.float64))
+        loc_tol = tol.allowed(ref["loc"])
+        std_tol = tol.allowed(ref["scale"])
         noise = np.abs(np.asarray(ref["_noise"], np.float64))
         scales["deterministic"] = propagated_scale(ref["_deterministic_jacobian"], loc_tol, tol)
         scales["sample"] = propagated_scale(ref["_sample_jacobian"], loc_tol + noise * std_tol, tol)
@@ -185,7 +185,7 @@ def _choices(a: np.ndarray, b: np.ndarray, scores: np.ndarray, tol: Tolerance) -
     if top2 is None:
         return 0.0, 0.0, 0.0, b.size
     margin = top2[..., 1] - top2[..., 0]
-    tie = margin <= 2 * (tol.atol + tol.rtol * np.max(np.abs(scores), axis=-1))
+    tie = margin <= 2 * tol.allowed(np.max(np.abs(scores), axis=-1))
     wrong = (a != b) & ~tie
     return float(wrong.sum()), float(wrong.mean()) if b.size else 0.0, np.inf if wrong.any() else 0.0, b.size
 

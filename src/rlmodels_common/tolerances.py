@@ -36,6 +36,10 @@ class Tolerance:
     rtol: float
     atol: float
 
+    def allowed(self, scale: np.ndarray | float) -> np.ndarray:
+        """The largest agreeing difference for outputs of magnitude ``scale``: ``atol + rtol * |scale|``."""
+        return self.atol + self.rtol * np.abs(np.asarray(scale, np.float64))
+
     def error(self, a: np.ndarray, b: np.ndarray, scale: np.ndarray | None = None) -> float:
         """``max |a - b| / (atol + rtol * scale)``: at most 1 when ``a`` agrees with ``b``."""
         a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
@@ -46,7 +50,7 @@ class Tolerance:
         scale = np.abs(b) if scale is None else np.maximum(np.asarray(scale, np.float64), np.abs(b))
         both_inf = np.isinf(a) & np.isinf(b) & (np.sign(a) == np.sign(b))
         diff = np.where(both_inf, 0.0, np.abs(a - b))
-        return float(np.max(np.where(np.isnan(diff), np.inf, diff / (self.atol + self.rtol * scale))))
+        return float(np.max(np.where(np.isnan(diff), np.inf, diff / self.allowed(scale))))
 
 
 TOLERANCES: dict[str, Tolerance] = {
