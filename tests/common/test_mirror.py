@@ -4,7 +4,7 @@ public names. Read from the source, so this runs with neither framework."""
 import ast
 import pathlib
 
-SRC = pathlib.Path(__file__).resolve().parents[2] / "src"
+SRC = pathlib.Path(__file__).resolve().parents[2]
 
 
 def modules(package):
