@@ -17,4 +17,5 @@ def test_packages_come_from_the_installed_wheel():
         if spec is None:  # a backend this environment does not install
             continue
         origin = pathlib.Path(spec.origin).resolve()
-        assert ROOT not in origin.parents, f"{name} imported from the source tree ({origin}), not the wheel"
+        assert origin.parent != ROOT / name, f"{name} imported from the source tree ({origin}), not the wheel"
+        assert "site-packages" in origin.parts, f"{name} imported from {origin}, not an installed wheel"
