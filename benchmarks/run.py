@@ -81,6 +81,7 @@ def torch_tables(rounds: int, seconds: float, batches: list[int]) -> Table:
     import rlmodels_torch as rt
 
     from .handwritten_torch import BareLSTM, LSTMAgent, MLPAgent
+    from .lstm_step import lstm_act_step
 
     table = Table(
         "PyTorch port vs hand-written PyTorch (eager, inference_mode)",
@@ -112,26 +113,8 @@ def torch_tables(rounds: int, seconds: float, batches: list[int]) -> Table:
             ), "hand-written", {"rlmodels_torch": WITHIN_10_PERCENT})  # fmt: skip
 
         for b in [b for b in batches if b <= 256]:
-            x = torch.as_tensor(rng.standard_normal((b, OBS)), dtype=torch.float32)
-            state = [(torch.zeros(1, b, LSTM), torch.zeros(1, b, LSTM))]
-            lstm.reset((b, OBS))
-            pi, value = lstm(x)
-            _, lp, v, new = lstm_agent.act(x, state[0])
-            _close(f"LSTM step b{b} carry", new[0][0], lstm.carry[1])
-            _close(f"LSTM step b{b} value", v, value)
-
-            def hand(x=x):
-                a, lp, v, state[0] = lstm_agent.act(x, state[0])
-                return a, lp, v
-
-            def port(x=x):
-                pi, value = lstm(x)
-                a = pi.sample()
-                return a, pi.log_prob(a), value
-
-            table.add(f"LSTM act step, batch {b}", interleaved(
-                {"hand-written": hand, "rlmodels_torch": port}, rounds, seconds,
-            ), "hand-written", {"rlmodels_torch": WITHIN_10_PERCENT})  # fmt: skip
+            table.add(f"LSTM act step, batch {b}", lstm_act_step(lstm, b, rounds, seconds), "hand-written nn.LSTMCell",
+                      {"rlmodels_torch": WITHIN_10_PERCENT})  # fmt: skip
 
         x = torch.as_tensor(rng.standard_normal((T, B_SEQ, OBS)), dtype=torch.float32)
         actions = torch.as_tensor(rng.standard_normal((T, B_SEQ, ACT)), dtype=torch.float32)
