@@ -251,8 +251,9 @@ def export_table(rounds: int, seconds: float) -> Table:
     table = Table(
         "Exported deterministic policy vs eager torch",
         "`rlmodels export`: deterministic action + value; the LSTM is one step with the carry "
-        "and reset flags as inputs. onnxruntime CPU provider with default threads; TorchScript "
-        "via `torch.jit.load`; eager and TorchScript under inference_mode.",
+        "and reset flags as inputs. onnxruntime CPU provider with default threads; `.pt2` via "
+        "`torch.export.load(...).module()`; TorchScript via `torch.jit.load`; eager, `.pt2` and "
+        "TorchScript under inference_mode.",
     )
     models = {
         "MLP": rt.ActorCritic(OBS, ACT, key=0, actor_architecture=MLP, critic_architecture=MLP, action_space=rt.Box(-1.0, 1.0)),
@@ -261,9 +262,10 @@ def export_table(rounds: int, seconds: float) -> Table:
     with tempfile.TemporaryDirectory() as tmp:
         for label, model in models.items():
             names = ex.io_names(model)[0]
-            onnx_path = ex.export(model, Path(tmp) / f"{label}.onnx", "onnx")
-            ts_path = ex.export(model, Path(tmp) / f"{label}.pt", "torchscript")
-            for path, fmt in ((onnx_path, "onnx"), (ts_path, "torchscript")):
+            onnx_path = ex.export(model, Path(tmp) / f"{label}.onnx")
+            pt2_path = ex.export(model, Path(tmp) / f"{label}.pt2")
+            ts_path = ex.export(model, Path(tmp) / f"{label}.pt")
+            for path, fmt in ((onnx_path, "onnx"), (pt2_path, "pt2"), (ts_path, "torchscript")):
                 result = ex.verify(model, path, fmt)
                 if not result.ok:
                     raise AssertionError(f"{label} {fmt} export disagrees with eager torch: {result}")
@@ -271,6 +273,7 @@ def export_table(rounds: int, seconds: float) -> Table:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
                 loaded = torch.jit.load(str(ts_path))
+            program = torch.export.load(str(pt2_path)).module()
             policy = ex.deployed(model)
             for b in (1, 256):
                 args = ex.example_inputs(model, b)
@@ -278,6 +281,7 @@ def export_table(rounds: int, seconds: float) -> Table:
                 with torch.inference_mode():
                     table.add(f"{label}, batch {b}", interleaved({
                         "eager torch": lambda args=args: policy(*args),
+                        "torch.export (.pt2)": lambda args=args: program(*args),
                         "TorchScript": lambda args=args: loaded(*args),
                         "ONNX (onnxruntime)": lambda feeds=feeds: session.run(None, feeds),
                     }, rounds, seconds), "eager torch", {})  # fmt: skip
