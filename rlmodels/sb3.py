@@ -188,7 +188,9 @@ class RecurrentPolicy(RecurrentActorCriticPolicy):
             return a.transpose(0, 1).reshape(-1, *a.shape[2:])
 
         x, starts = time_major(self.extract_features(obs)), time_major(episode_starts.bool())
-        done = torch.cat([starts[1:], torch.zeros_like(starts[:1])])
+        # RecurrentPPO cuts its sequences at episode starts, so most carry no reset
+        # after the first step: then the fused kernel runs the whole sequence.
+        done = torch.cat([starts[1:], torch.zeros_like(starts[:1])]) if bool(starts[1:].any()) else None
         pi, value = self.model(x, sequence=True, initial_carry=_carry(states, starts[0]), done=done)
         if actions is None:
             return (sb3_order(value),)  # type: ignore[return-value]
