@@ -3,9 +3,8 @@ value operator over one shared model, for TorchRL's collectors and losses.
 
 ::
 
-    env = TransformedEnv(GymEnv("Pendulum-v1"), InitTracker())
+    env = TransformedEnv(GymEnv("Pendulum-v1"), rlmodels.torchrl.env_transforms(model))
     actor = rlmodels.torchrl.actor(model)
-    env.append_transform(rlmodels.torchrl.primer(model))  # recurrent models only
     critic = rlmodels.torchrl.value_operator(model)
     loss = ClipPPOLoss(actor, critic)
 
@@ -42,12 +41,12 @@ import torch  # noqa: E402  (after the checks: a missing package gets the instal
 from tensordict import TensorDictBase  # noqa: E402
 from tensordict.nn import TensorDictModuleBase  # noqa: E402
 from torch.distributions import Categorical, Independent, Normal  # noqa: E402
-from torchrl.envs import TensorDictPrimer  # noqa: E402
+from torchrl.envs import Compose, InitTracker, TensorDictPrimer, Transform  # noqa: E402
 from torchrl.data import Unbounded  # noqa: E402
 from torchrl.modules import ProbabilisticActor  # noqa: E402
 from torchrl.modules.tensordict_module.rnn import recurrent_mode  # noqa: E402
 
-__all__ = ["ModelCategorical", "ModelGaussian", "PolicyParameters", "RecurrentPolicyParameters", "Value", "actor", "carry_keys", "primer", "value_operator"]
+__all__ = ["ModelCategorical", "ModelGaussian", "PolicyParameters", "RecurrentPolicyParameters", "Value", "env_transforms", "actor", "carry_keys", "primer", "value_operator"]
 
 CARRY_PREFIX = "recurrent_state"
 
@@ -81,6 +80,14 @@ def actor(model: rt.Model, observation_key: str = "observation", action_spec: An
 def value_operator(model: rt.Model, observation_key: str = "observation") -> "Value":
     """A TorchRL value operator writing ``state_value`` ``(*batch, 1)``."""
     return Value(model, observation_key)
+
+
+def env_transforms(model: rt.Model) -> Transform:
+    """What an environment needs to drive ``model``: ``InitTracker`` (``is_init``
+    marks episode starts), and for a recurrent model its :func:`primer`."""
+    if not carry_shapes(model):
+        return InitTracker()
+    return Compose(InitTracker(), primer(model))
 
 
 def primer(model: rt.Model) -> TensorDictPrimer:

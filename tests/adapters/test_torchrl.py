@@ -136,6 +136,9 @@ def test_recurrent_mode_runs_each_stretch_from_its_stored_carry(data):
 
 def test_feed_forward_models_have_no_carry():
     model = rt.load(checkpoint("pendulum_mlp"))
+    assert isinstance(rtrl.env_transforms(model), InitTracker)
+    lstm_transforms = list(rtrl.env_transforms(rt.load(checkpoint("pendulum_lstm"))))
+    assert [type(t).__name__ for t in lstm_transforms] == ["InitTracker", "TensorDictPrimer"]
     assert rtrl.carry_keys(model) == []
     assert not hasattr(rtrl.actor(model).module[0], "make_tensordict_primer")
     with pytest.raises(ValueError, match="ActorCritic has no recurrent carry"):
