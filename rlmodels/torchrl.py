@@ -147,9 +147,9 @@ class _ModelModule(TensorDictModuleBase):
         if recurrent_mode():
             pi, value = _over_time(self.model, x, carry, is_init.squeeze(-1))
             return pi, value, ()
-        # A new episode starts from zeros, whatever the tensordict held.
-        fresh = is_init.reshape(*is_init.shape[:-1], *(1,) * (carry[0].ndim - is_init.ndim + 1))
-        carry = tuple(torch.where(fresh, torch.zeros_like(a), a) for a in carry)
+        # A new episode starts from zeros, whatever the tensordict held (NaN included).
+        batch = is_init.shape[:-1]
+        carry = tuple(torch.where(is_init.reshape(*batch, *(1,) * (a.ndim - len(batch))), 0.0, a) for a in carry)
         pi, value, carry = self.model.step(x, _model_carry(carry))
         return pi, value, _carry_tuple(carry)
 
