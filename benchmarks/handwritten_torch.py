@@ -112,6 +112,31 @@ class LSTMAgent(nn.Module):
         return self.heads(h, action)[1:]
 
 
+class LSTMCellAgent(nn.Module):
+    """The same agent stepping ``nn.LSTMCell``: the fastest idiomatic single step
+    (no sequence axis, no ``(1, B, H)`` state reshapes), the act-step baseline."""
+
+    def __init__(self, port: rt.LSTMActorCritic) -> None:
+        super().__init__()
+        self.encoder = _copy_mlp(port.encoder.layers)
+        self.cell = nn.LSTMCell(port.hidden_features, port.lstm_features)
+        with torch.no_grad():
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(self.cell, name).copy_(getattr(port.cell, name))
+        self.actor_mean = nn.Linear(port.lstm_features, port.action_space_size)
+        self.actor_mean.load_state_dict(port.actor_mu.state_dict())
+        self.critic = nn.Linear(port.lstm_features, 1)
+        self.critic.load_state_dict(port.critic.state_dict())
+        self.actor_logstd = nn.Parameter(port.log_std.detach().clone())
+
+    def act(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]):
+        """One step for ``x`` ``(B, obs)`` from ``state`` ``(h, c)``, each ``(B, H)``."""
+        h, c = self.cell(self.encoder(x), state)
+        mean = self.actor_mean(h)
+        action = Normal(mean, self.actor_logstd.exp().expand_as(mean), validate_args=False).sample()
+        return action, _gaussian_log_prob(action, mean, self.actor_logstd.expand_as(mean)), self.critic(h), (h, c)
+
+
 class BareLSTM(nn.Module):
     """The fused nn.LSTM alone over the encoded sequence: the floor for sequence mode."""
 

@@ -81,6 +81,7 @@ def torch_tables(rounds: int, seconds: float, batches: list[int]) -> Table:
     import rlmodels_torch as rt
 
     from .handwritten_torch import BareLSTM, LSTMAgent, MLPAgent
+    from .lstm_step import lstm_act_step
 
     table = Table(
         "PyTorch port vs hand-written PyTorch (eager, inference_mode)",
@@ -112,26 +113,8 @@ def torch_tables(rounds: int, seconds: float, batches: list[int]) -> Table:
             ), "hand-written", {"rlmodels_torch": WITHIN_10_PERCENT})  # fmt: skip
 
         for b in [b for b in batches if b <= 256]:
-            x = torch.as_tensor(rng.standard_normal((b, OBS)), dtype=torch.float32)
-            state = [(torch.zeros(1, b, LSTM), torch.zeros(1, b, LSTM))]
-            lstm.reset((b, OBS))
-            pi, value = lstm(x)
-            _, lp, v, new = lstm_agent.act(x, state[0])
-            _close(f"LSTM step b{b} carry", new[0][0], lstm.carry[1])
-            _close(f"LSTM step b{b} value", v, value)
-
-            def hand(x=x):
-                a, lp, v, state[0] = lstm_agent.act(x, state[0])
-                return a, lp, v
-
-            def port(x=x):
-                pi, value = lstm(x)
-                a = pi.sample()
-                return a, pi.log_prob(a), value
-
-            table.add(f"LSTM act step, batch {b}", interleaved(
-                {"hand-written": hand, "rlmodels_torch": port}, rounds, seconds,
-            ), "hand-written", {"rlmodels_torch": WITHIN_10_PERCENT})  # fmt: skip
+            table.add(f"LSTM act step, batch {b}", lstm_act_step(lstm, b, rounds, seconds), "hand-written nn.LSTMCell",
+                      {"rlmodels_torch": WITHIN_10_PERCENT})  # fmt: skip
 
         x = torch.as_tensor(rng.standard_normal((T, B_SEQ, OBS)), dtype=torch.float32)
         actions = torch.as_tensor(rng.standard_normal((T, B_SEQ, ACT)), dtype=torch.float32)
@@ -268,8 +251,9 @@ def export_table(rounds: int, seconds: float) -> Table:
     table = Table(
         "Exported deterministic policy vs eager torch",
         "`rlmodels export`: deterministic action + value; the LSTM is one step with the carry "
-        "and reset flags as inputs. onnxruntime CPU provider with default threads; TorchScript "
-        "via `torch.jit.load`; eager and TorchScript under inference_mode.",
+        "and reset flags as inputs. onnxruntime CPU provider with default threads; `.pt2` via "
+        "`torch.export.load(...).module()`; TorchScript via `torch.jit.load`; eager, `.pt2` and "
+        "TorchScript under inference_mode.",
     )
     models = {
         "MLP": rt.ActorCritic(OBS, ACT, key=0, actor_architecture=MLP, critic_architecture=MLP, action_space=rt.Box(-1.0, 1.0)),
@@ -278,9 +262,10 @@ def export_table(rounds: int, seconds: float) -> Table:
     with tempfile.TemporaryDirectory() as tmp:
         for label, model in models.items():
             names = ex.io_names(model)[0]
-            onnx_path = ex.export(model, Path(tmp) / f"{label}.onnx", "onnx")
-            ts_path = ex.export(model, Path(tmp) / f"{label}.pt", "torchscript")
-            for path, fmt in ((onnx_path, "onnx"), (ts_path, "torchscript")):
+            onnx_path = ex.export(model, Path(tmp) / f"{label}.onnx")
+            pt2_path = ex.export(model, Path(tmp) / f"{label}.pt2")
+            ts_path = ex.export(model, Path(tmp) / f"{label}.pt")
+            for path, fmt in ((onnx_path, "onnx"), (pt2_path, "pt2"), (ts_path, "torchscript")):
                 result = ex.verify(model, path, fmt)
                 if not result.ok:
                     raise AssertionError(f"{label} {fmt} export disagrees with eager torch: {result}")
@@ -288,6 +273,7 @@ def export_table(rounds: int, seconds: float) -> Table:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
                 loaded = torch.jit.load(str(ts_path))
+            program = torch.export.load(str(pt2_path)).module()
             policy = ex.deployed(model)
             for b in (1, 256):
                 args = ex.example_inputs(model, b)
@@ -295,6 +281,7 @@ def export_table(rounds: int, seconds: float) -> Table:
                 with torch.inference_mode():
                     table.add(f"{label}, batch {b}", interleaved({
                         "eager torch": lambda args=args: policy(*args),
+                        "torch.export (.pt2)": lambda args=args: program(*args),
                         "TorchScript": lambda args=args: loaded(*args),
                         "ONNX (onnxruntime)": lambda feeds=feeds: session.run(None, feeds),
                     }, rounds, seconds), "eager torch", {})  # fmt: skip

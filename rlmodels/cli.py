@@ -47,20 +47,26 @@ def check(path: str, examples: int, dtype: str | None, seed: int, err: TextIO) -
     return report.ok, report.table()
 
 
-def export(path: str, format: str, out: str) -> tuple[bool, str]:
+def export(path: str, format: str | None, out: str, stochastic: bool = False) -> tuple[bool, str]:
     """Export the torch model in the checkpoint, run the file against eager torch;
-    return whether they agree and a summary."""
+    return whether they agree and a summary. ``format`` defaults to the one the
+    extension of ``out`` names."""
+    from .contract import format_for
+
+    format = format_for(out, format)  # a bad output name fails before anything is loaded
+    if Path(out).is_dir():
+        raise IsADirectoryError(f"expected a file to write the {format} export to, got the directory {out}")
     read_checkpoint(path)  # a bad path fails before torch is imported
     from .export import export as write, verify
     from .export import rt
 
     model = rt.load(path)
-    written = write(model, out, format)
+    written = write(model, out, format, stochastic=stochastic)
     result = verify(model, written, format)
     errors = ", ".join(f"{k} {v:.2e}" for k, v in result.max_abs.items())
     verdict = "agrees with" if result.ok else "DISAGREES with"
     return result.ok, (
-        f"wrote {written} ({format}, {written.stat().st_size:,} bytes)\n"
+        f"wrote {written} ({format}, {written.stat().st_size:,} bytes; `rlmodels inspect {written}` shows its contract)\n"
         f"{format} {verdict} eager torch on batches {list(result.batches)}: max abs error {errors} "
         f"({result.ratio:.3g} x tolerance)"
     )
@@ -107,13 +113,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "inspect":
-            print(inspect(args.checkpoint))
+            if Path(args.checkpoint).is_file():  # an exported policy, not a checkpoint directory
+                from .contract import contract_summary
+
+                print(contract_summary(args.checkpoint))
+            else:
+                print(inspect(args.checkpoint))
             return EXIT_OK
         if args.command == "check":
             ok, table = check(args.checkpoint, args.examples, args.dtype, args.seed, sys.stderr)
             print(table)
         elif args.command == "export":
-            ok, summary = export(args.checkpoint, args.format, args.output)
+            ok, summary = export(args.checkpoint, args.format, args.output, args.stochastic)
             print(summary)
         else:
             ok = demo(args.dir, sys.stdout, sys.stderr)
@@ -131,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = commands.add_parser("inspect", help="model type, configuration and parameter shapes of a checkpoint")
-    p.add_argument("checkpoint", help="checkpoint directory")
+    p.add_argument("checkpoint", help="checkpoint directory, or a file written by rlmodels export")
     p = commands.add_parser(
         "check", help="load a checkpoint in JAX and torch and compare every output on generated inputs"
     )
@@ -141,8 +152,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the generated inputs (default 0)")
     p = commands.add_parser("export", help="export the deterministic policy and value, and verify the file")
     p.add_argument("checkpoint", help="checkpoint directory")
-    p.add_argument("--format", required=True, choices=("onnx", "torchscript"))
+    p.add_argument(
+        "--format", choices=("onnx", "pt2", "torchscript"),
+        help="file format (default: from the output's extension: .onnx, .pt2 (torch.export), .pt (TorchScript))",
+    )  # fmt: skip
     p.add_argument("-o", "--output", required=True, help="file to write")
+    p.add_argument(
+        "--stochastic", action="store_true",
+        help="also export the policy's parameters (mean and std, or logits) for runtimes that sample themselves",
+    )  # fmt: skip
     p = commands.add_parser("demo", help="build, save, convert, check and export a small LSTM policy")
     p.add_argument("--dir", help="where to write the files (default: a new temporary directory)")
     return parser

@@ -1,8 +1,9 @@
-"""Deployment exports (rlmodels.export and ``rlmodels export``): ONNX and
-TorchScript files compute what eager torch computes, at any batch size, with
-the LSTM carry and reset flags explicit."""
+"""Deployment exports (rlmodels.export and ``rlmodels export``): ONNX, ``.pt2``
+and TorchScript files compute what eager torch computes, at any batch size,
+with the LSTM carry and reset flags explicit, and carry their contract."""
 
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -11,27 +12,30 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given, settings, strategies as st
 
 import rlmodels_torch as rt
 from rlmodels import export as ex
 from rlmodels.cli import EXIT_BAD_INPUT, EXIT_DISAGREE, EXIT_OK, main
+from rlmodels.contract import read_contract
 from tests.broken_checkpoints import broken, golden
 from tests.torch.builders import MODEL_TYPES, build, configs, randomize
 
-FORMATS = ["onnx", "torchscript"]
+FORMATS = ["onnx", "pt2", "torchscript"]
+EXTENSION = {"onnx": ".onnx", "pt2": ".pt2", "torchscript": ".pt"}
 
 
 @pytest.mark.parametrize("format", FORMATS)
 @settings(max_examples=max(8, settings.default.max_examples // 4))  # each example exports and reloads a file
-@given(config=configs())
-def test_exported_file_agrees_with_eager_torch(tmp_path_factory, format, config):
+@given(config=configs(), stochastic=st.booleans())
+def test_exported_file_agrees_with_eager_torch(tmp_path_factory, format, config, stochastic):
     model_type, kwargs = config
     model = rt.Model.create(model_type, key=0, **kwargs)
     randomize(model)
-    path = ex.export(model, tmp_path_factory.mktemp("export") / f"policy.{format}", format)
-    result = ex.verify(model, path, format, batches=(1, 5))
+    path = ex.export(model, tmp_path_factory.mktemp("export") / f"policy{EXTENSION[format]}", stochastic=stochastic)
+    result = ex.verify(model, path, batches=(1, 5))
     assert result.ok, result
+    assert list(result.max_abs) == ex.io_names(model, stochastic)[1]
 
 
 @pytest.mark.parametrize("format", FORMATS)
@@ -91,13 +95,18 @@ def test_verify_reports_a_file_that_disagrees(tmp_path):
 
 def test_bad_arguments_raise_clear_errors(tmp_path, monkeypatch):
     model = build("SharedActorCritic")
-    with pytest.raises(ValueError, match=r"expected format one of \['onnx', 'torchscript'\], got 'tflite'"):
+    with pytest.raises(ValueError, match=r"expected format one of \['onnx', 'pt2', 'torchscript'\], got 'tflite'"):
         ex.export(model, tmp_path / "p", "tflite")
+    with pytest.raises(ValueError, match=r"cannot infer the export format of .*p\.tflite: expected an extension in \['\.onnx', '\.pt2', '\.pt'\]"):
+        ex.export(model, tmp_path / "p.tflite")
+    (tmp_path / "policy.pt2").mkdir()
+    with pytest.raises(IsADirectoryError, match=r"expected a file to write the pt2 export to, got the directory .*policy\.pt2"):
+        ex.export(model, tmp_path / "policy.pt2")
     with pytest.raises(FileNotFoundError, match="directory .*nowhere does not exist"):
         ex.export(model, tmp_path / "nowhere" / "p.onnx", "onnx")
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnxscript" else real(name, *a))
-    with pytest.raises(ImportError, match=r"ONNX export needs onnxscript.*pip install -c constraints.txt 'rlmodels\[onnx\]'"):
+    with pytest.raises(ImportError, match=r"ONNX export needs onnxscript.*pip install 'rlmodels-parity\[onnx\]'"):
         ex.export(model, tmp_path / "p.onnx", "onnx")
 
 
@@ -179,3 +188,92 @@ def test_onnxruntime_float64_gaps_are_reported_not_hidden(tmp_path):
     result = ex.verify(model, ex.export(model, tmp_path / "leaky.onnx", "onnx"), "onnx")
     assert not result.ok and result.max_abs["value"] < 1e-7
     assert ex.verify(model, ex.export(model, tmp_path / "leaky.pt", "torchscript"), "torchscript").ok
+
+
+@pytest.mark.parametrize("format", FORMATS)
+@pytest.mark.parametrize("model_type, stochastic", [("LSTMActorCritic", True), ("ActorCritic", False)])
+def test_every_exported_file_carries_its_contract(tmp_path, capsys, format, model_type, stochastic):
+    model = build(model_type, action_space=rt.Box(-2.0, 1.0)) if model_type == "ActorCritic" else build(model_type, discrete=True)
+    path = ex.export(model, tmp_path / f"policy{EXTENSION[format]}", stochastic=stochastic)
+    stated = read_contract(path)
+    assert stated == ex.contract(model, format, stochastic)
+    assert (stated["model_type"], stated["metadata"], stated["format"]) == (model_type, model.metadata, format)
+    inputs, outputs = ex.io_names(model, stochastic)
+    assert [e["name"] for e in stated["inputs"]] == inputs and [e["name"] for e in stated["outputs"]] == outputs
+    if model_type == "LSTMActorCritic":
+        assert inputs == ["observation", "c", "h", "reset"] and outputs == ["action", "value", "logits", "c_out", "h_out"]
+        assert stated["carry"] == {"c": [5], "h": [5]} and stated["outputs"][0] == {"name": "action", "shape": ["batch"], "dtype": "int64"}
+    else:
+        assert outputs == ["action", "value"] and stated["action_mapped"] and "already mapped through the action space (Box" in stated["action"]
+        assert stated["action_space"] == model.metadata["action_space"] and stated["carry"] == {}
+    if format == "onnx":
+        import onnx
+
+        graph = onnx.load(str(path)).graph
+        assert [i.name for i in graph.input] == inputs and [o.name for o in graph.output] == outputs
+    assert main(["inspect", str(path)]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert text.startswith(f"{path}: {format} export of {model_type} (rlmodels ")
+    outputs_line = next(line for line in text.splitlines() if line.startswith("  outputs  "))
+    assert re.findall(r"(\w+) \(", outputs_line) == outputs
+    assert ("carry    feed c_out, h_out back as c, h" in text) == (model_type == "LSTMActorCritic")
+    assert ("sampling sample an index from softmax(logits)" in text) == stochastic
+
+
+def test_the_stochastic_head_is_the_policys_distribution():
+    model = build("SharedActorCritic", action_space=rt.Box(-1.0, 3.0))
+    randomize(model)
+    x = torch.randn(4, 4)
+    with torch.no_grad():
+        pi, _ = model(x)
+        action, _, mean, std = ex.deployed(model, stochastic=True)(x)
+        z = torch.randn(4, 3)
+        # a runtime sampling from (mean, std) and mapping through the action space gets the policy's samples
+        torch.testing.assert_close(model.bij(mean + std * z), pi.bijector(pi.base_dist.base_dist.loc + pi.base_dist.base_dist.scale * z))
+        torch.testing.assert_close(action, model.bij(mean))
+    discrete = build("LSTMActorCritic", discrete=True)
+    obs, c, h, reset = ex.example_inputs(discrete, batch=2)
+    with torch.no_grad():
+        _, _, logits, _, _ = ex.deployed(discrete, stochastic=True)(obs, c, h, reset)
+        pi, _, _ = discrete.step(obs, (torch.where(reset[:, None], 0.0, c), torch.where(reset[:, None], 0.0, h)))
+    torch.testing.assert_close(logits.softmax(-1), pi.probs)
+
+
+def test_verify_refuses_a_file_of_another_model(tmp_path):
+    path = ex.export(build("SharedActorCritic"), tmp_path / "policy.pt2")
+    with pytest.raises(ValueError, match="policy.pt2 holds a SharedActorCritic with metadata .* not this ActorCritic"):
+        ex.verify(build("ActorCritic"), path)
+
+
+def test_contracts_are_read_without_loading_anything_and_missing_ones_are_named(tmp_path):
+    import zipfile
+
+    plain = tmp_path / "plain.pt"
+    torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), str(plain))
+    with pytest.raises(ValueError, match="plain.pt is a torch archive without an rlmodels contract"):
+        read_contract(plain)
+    (tmp_path / "notes.txt").write_text("not a model")
+    with pytest.raises(ValueError, match="notes.txt is neither an ONNX file nor a torch archive"):
+        read_contract(tmp_path / "notes.txt")
+    with pytest.raises(FileNotFoundError, match="no exported file at"):
+        read_contract(tmp_path / "absent.onnx")
+    assert zipfile.is_zipfile(ex.export(build("SharedActorCritic"), tmp_path / "p.pt2"))
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_the_export_command_infers_the_format_from_the_extension(capsys, tmp_path, format):
+    out = tmp_path / f"policy{EXTENSION[format]}"
+    assert main(["export", str(golden("lstm_box")), "-o", str(out), "--stochastic"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert f"wrote {out} ({format}," in text and "max abs error action" in text and "mean" in text and "std" in text
+    assert read_contract(out)["format"] == format and read_contract(out)["stochastic_head"]
+
+
+def test_the_export_command_rejects_a_directory_and_an_unknown_extension(capsys, tmp_path):
+    err = export_error(capsys, golden("lstm_box"), "-o", tmp_path)
+    assert "cannot infer the export format" in err
+    err = export_error(capsys, golden("lstm_box"), "--format", "onnx", "-o", tmp_path)
+    assert f"expected a file to write the onnx export to, got the directory {tmp_path}" in err
+    (tmp_path / "out.onnx").mkdir()
+    err = export_error(capsys, golden("lstm_box"), "-o", tmp_path / "out.onnx")
+    assert "got the directory" in err

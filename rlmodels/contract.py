@@ -1,0 +1,146 @@
+"""What a model takes and gives, stated once for the tools that drive it from
+outside (exported files, TorchRL, Stable-Baselines3): observation and action
+sizes, the action space, and the recurrent carry's names and shapes.
+
+Reads only ``model.metadata`` and ``model.type_name``, so it works for either
+backend and imports neither framework.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CONTRACT_KEY", "EXTENSIONS", "carry_shapes", "contract_summary", "describe", "format_for",
+    "read_contract", "version",
+]  # fmt: skip
+
+
+def carry_shapes(model: Any) -> dict[str, tuple[int, ...]]:
+    """The recurrent carry's entries, in the order the model takes them, and
+    the shape of each for one environment; empty for a feed-forward model.
+
+    ``LSTMActorCritic``: ``{"c": (lstm_features,), "h": (lstm_features,)}``,
+    the ``(c, h)`` of ``model.step(x, (c, h))``. A model whose carry is one
+    array (MinGRU's ``h`` ``(num_layers, gru_features)``) has one entry.
+    """
+    meta = model.metadata
+    if "lstm_features" in meta:
+        return {"c": (meta["lstm_features"],), "h": (meta["lstm_features"],)}
+    return {}
+
+
+def describe(model: Any) -> dict[str, Any]:
+    """The model's contract as JSON-serialisable facts: type and metadata,
+    sizes, the action space (``None`` when discrete), the carry, our version."""
+    meta = model.metadata
+    return {
+        "model_type": model.type_name,
+        "metadata": meta,
+        "observation_size": meta["observation_space_size"],
+        "action_size": meta["action_space_size"],
+        "discrete": meta["discrete"],
+        "action_space": meta["action_space"],
+        "dtype": meta["dtype"],
+        "carry": {name: list(shape) for name, shape in carry_shapes(model).items()},
+        "rlmodels_version": version(),
+    }
+
+
+def version() -> str:
+    """The installed ``rlmodels-parity`` distribution's version, or ``"unknown"``
+    when running from a source tree that was never installed."""
+    try:
+        return metadata.version("rlmodels-parity")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+# -- the contract embedded in exported files -------------------------------------
+
+CONTRACT_KEY = "rlmodels_contract"
+"""ONNX ``metadata_props`` key holding the contract as JSON; in torch archives
+(``.pt2``, TorchScript) the extra file ``rlmodels_contract.json``."""
+CONTRACT_FILE = f"{CONTRACT_KEY}.json"
+EXTENSIONS = {".onnx": "onnx", ".pt2": "pt2", ".pt": "torchscript"}
+"""Export format by file extension."""
+
+
+def format_for(path: str | Path, format: str | None = None) -> str:
+    """The export format for ``path``: ``format`` if given, else from the extension."""
+    if format is not None:
+        if format not in EXTENSIONS.values():
+            raise ValueError(f"expected format one of {list(EXTENSIONS.values())}, got {format!r}")
+        return format
+    suffix = Path(path).suffix
+    if suffix not in EXTENSIONS:
+        raise ValueError(
+            f"cannot infer the export format of {path}: expected an extension in {list(EXTENSIONS)} "
+            f"or an explicit format, got {suffix or 'none'!r}"
+        )
+    return EXTENSIONS[suffix]
+
+
+def read_contract(path: str | Path) -> dict[str, Any]:
+    """The contract embedded in an exported file (ONNX, ``.pt2`` or TorchScript).
+
+    Reads only the embedded JSON: no graph is loaded and nothing is unpickled.
+    ONNX files need the ``onnx`` package; torch archives need nothing.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no exported file at {path}")
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if n.endswith(f"/extra/{CONTRACT_FILE}")]
+            if not names:
+                raise ValueError(f"{path} is a torch archive without an rlmodels contract (not written by rlmodels export)")
+            return json.loads(archive.read(names[0]))
+    try:
+        import onnx
+    except ImportError:
+        raise ImportError(
+            f"reading the contract of {path} (not a torch archive, so ONNX) needs onnx, which is not "
+            f"installed; install it with pip install 'rlmodels-parity[onnx]'"
+        ) from None
+    try:
+        proto = onnx.load(str(path), load_external_data=False)
+    except Exception:  # protobuf raises its own untyped errors
+        raise ValueError(f"{path} is neither an ONNX file nor a torch archive (.pt2, TorchScript)") from None
+    props = {p.key: p.value for p in proto.metadata_props}
+    if CONTRACT_KEY not in props:
+        raise ValueError(f"{path} is an ONNX file without an rlmodels contract (not written by rlmodels export)")
+    return json.loads(props[CONTRACT_KEY])
+
+
+def contract_summary(path: str | Path) -> str:
+    """A readable summary of the contract of the exported file at ``path``."""
+    c = read_contract(path)
+
+    def signature(entries: list[dict[str, Any]]) -> str:
+        return ", ".join(f"{e['name']} ({', '.join(map(str, e['shape']))}) {e['dtype']}" for e in entries)
+
+    space = c["action_space"]
+    space_text = "discrete" if c["discrete"] else f"{space['type']}({_kwargs(space['kwargs'])})"
+    lines = [
+        f"{path}: {c['format']} export of {c['model_type']} (rlmodels {c['rlmodels_version']}), {c['dtype']}",
+        f"  observation size {c['observation_size']}, action size {c['action_size']}, action space {space_text}",
+        f"  action   {c['action']}",
+        f"  inputs   {signature(c['inputs'])}",
+        f"  outputs  {signature(c['outputs'])}",
+    ]
+    if c["stochastic_head"]:
+        lines.append(f"  sampling {c['stochastic_head']}")
+    if c["carry"]:
+        lines.append(f"  carry    {c['carry_rule']}")
+    width = max(map(len, c["metadata"]))
+    lines += ["", "configuration"] + [f"  {k:<{width}}  {json.dumps(v)}" for k, v in sorted(c["metadata"].items())]
+    return "\n".join(lines)
+
+
+def _kwargs(kwargs: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={json.dumps(v)}" for k, v in kwargs.items())

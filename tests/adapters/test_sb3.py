@@ -1,0 +1,121 @@
+"""rlmodels.sb3: Stable-Baselines3 fine-tunes a JAX-written checkpoint, and the
+result, saved and reloaded through our format, acts identically."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+from sb3_contrib import RecurrentPPO
+from sb3_contrib.common.recurrent.type_aliases import RNNStates
+from stable_baselines3 import PPO
+
+import rlmodels_torch as rt
+from rlmodels import sb3 as rsb3
+from tests.adapters.checkpoints.cases import checkpoint
+from tests.agree import assert_agree
+
+ENVS = {"pendulum": "Pendulum-v1", "cartpole": "CartPole-v1"}
+
+
+def make_algo(case: str, model):
+    env = gym.make(ENVS[case.split("_")[0]])
+    kwargs = dict(policy_kwargs={"model": model}, n_steps=64, batch_size=32, n_epochs=2, seed=0, device="cpu")
+    if "lstm" in case:
+        return RecurrentPPO(rsb3.RecurrentPolicy, env, **kwargs)
+    return PPO(rsb3.Policy, env, **kwargs)
+
+
+def act(algo, observations: np.ndarray, deterministic: bool) -> list[np.ndarray]:
+    """Actions (and recurrent states) over a few steps of 4 environments, one of
+    which starts a new episode midway; sampling seeded the same way each call."""
+    torch.manual_seed(3)
+    state, out = None, []
+    for t, obs in enumerate(observations):
+        starts = np.array([t == 0, False, t == 2, False])
+        action, state = algo.predict(obs, state=state, episode_start=starts, deterministic=deterministic)
+        out += [action] + ([] if state is None else list(state))
+    return out
+
+
+@pytest.mark.parametrize("case", ["pendulum_mlp", "cartpole_lstm", "pendulum_lstm"])
+def test_fine_tune_save_reload_acts_identically(tmp_path, case):
+    original = rt.load(checkpoint(case)).canonical_params()
+    algo = make_algo(case, rt.load(checkpoint(case)))
+    algo.learn(128)
+    assert algo.logger.name_to_value["train/n_updates"] > 0
+    tuned = algo.policy.model.canonical_params()
+    assert any(not np.array_equal(original[k], tuned[k]) for k in original), "learn() changed nothing"
+
+    path = rt.save(algo.policy.model, tmp_path / "tuned")
+    reloaded = make_algo(case, path)  # a checkpoint path is accepted too
+    assert type(reloaded.policy) is type(algo.policy)
+    space = algo.observation_space
+    bound = np.minimum(space.high, 3.0)  # CartPole's velocities are unbounded
+    observations = np.random.default_rng(0).uniform(-bound, bound, (4, 4, *space.shape)).astype(np.float32)
+    for deterministic in (True, False):
+        for got, want in zip(act(reloaded, observations, deterministic), act(algo, observations, deterministic)):
+            np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("case", ["pendulum_mlp", "cartpole_mlp"])
+def test_the_policy_is_the_model(case):
+    model = rt.load(checkpoint(case))
+    policy = make_algo(case, model).policy
+    obs = torch.as_tensor(np.random.default_rng(1).standard_normal((6, model.obs_dim)), dtype=torch.float32)
+    with torch.no_grad():
+        pi, value = model(obs)
+        actions = pi.sample()
+        got_value, log_prob, entropy = policy.evaluate_actions(obs, actions)
+        action, _ = policy.predict(obs.numpy(), deterministic=True)
+    torch.testing.assert_close(got_value, value, rtol=0, atol=0)
+    torch.testing.assert_close(log_prob, pi.log_prob(actions), rtol=0, atol=0)
+    torch.testing.assert_close(entropy, pi.entropy(), rtol=0, atol=0)
+    np.testing.assert_array_equal(action, rt.deterministic_action(pi).numpy())
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_recurrent_sequences_follow_sb3s_episode_starts(data):
+    """RecurrentPPO's training view (n sequences laid end to end, episode_starts
+    zeroing the state before a step) equals stepping the model with that reset."""
+    model = rt.load(checkpoint("cartpole_lstm"))
+    policy = make_algo("cartpole_lstm", model).policy
+    n, T = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 6))
+    starts = torch.tensor(data.draw(st.lists(st.booleans(), min_size=n * T, max_size=n * T)), dtype=torch.float32)
+    g = torch.Generator().manual_seed(data.draw(st.integers(0, 2**31 - 1)))
+    obs = torch.randn(n * T, 4, generator=g)
+    actions = torch.randint(0, 2, (n * T,), generator=g)
+    h, c = (torch.randn(1, n, model.lstm_features, generator=g) for _ in "hc")
+    with torch.no_grad():
+        value, log_prob, entropy = policy.evaluate_actions(obs, actions, RNNStates((h, c), (h, c)), starts)
+        for s in range(n):
+            carry = (c[0, s], h[0, s])
+            for t in range(T):
+                i = s * T + t
+                if starts[i]:
+                    carry = tuple(torch.zeros_like(a) for a in carry)
+                pi, v, carry = model.step(obs[i], carry)
+                assert_agree(value[i], v)
+                assert_agree(log_prob[i], pi.log_prob(actions[i]))
+                assert_agree(entropy[i], pi.entropy())
+
+
+def test_models_that_do_not_fit_are_refused():
+    box = lambda *shape: gym.spaces.Box(-1.0, 1.0, shape)  # noqa: E731
+
+    def build(model, observation_space=box(3), action_space=box(1), policy=rsb3.Policy):
+        return policy(observation_space, action_space, lambda _: 3e-4, model=model)
+
+    with pytest.raises(ValueError, match=r"expected a Discrete\(2\) action space for this discrete model, got Box"):
+        build(checkpoint("cartpole_mlp"), observation_space=box(4))
+    with pytest.raises(ValueError, match=r"expected a Box action space of shape \(1,\) for this continuous model, got Discrete"):
+        build(checkpoint("pendulum_mlp"), action_space=gym.spaces.Discrete(2))
+    with pytest.raises(ValueError, match=r"expected a Box observation space of shape \(3,\) for ActorCritic, got Box"):
+        build(checkpoint("pendulum_mlp"), observation_space=box(4))
+    with pytest.raises(ValueError, match="LSTMActorCritic is recurrent: use rlmodels.sb3.RecurrentPolicy"):
+        build(checkpoint("pendulum_lstm"))
+    with pytest.raises(ValueError, match="ActorCritic is feed-forward: use rlmodels.sb3.Policy with PPO"):
+        build(checkpoint("pendulum_mlp"), policy=rsb3.RecurrentPolicy)
+    with pytest.raises(ValueError, match="SB3 computes in float32, got a float64 model"):
+        build(rt.with_dtype(rt.load(checkpoint("pendulum_mlp")), "float64"))
