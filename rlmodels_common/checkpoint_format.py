@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,19 +103,20 @@ def write_checkpoint(
             "remove it or choose another path"
         )
 
+    weights_bytes = safetensors.numpy.save(
+        arrays, metadata={"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION)}
+    )
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    # Created with os.mkdir / open, not mkdtemp / save_file (0700 / 0600), so the
+    # umask decides the modes (0755 / 0644 under umask 022), as for any file the
+    # user writes: a model served by another user or a container stays readable.
+    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+    os.mkdir(tmp, 0o777)
     old: Path | None = None
     try:
-        weights = tmp / WEIGHTS_FILE
-        safetensors.numpy.save_file(
-            arrays, str(weights), metadata={"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION)}
-        )
-        _fsync(weights)
-        with open(tmp / CONFIG_FILE, "w", encoding="utf-8") as f:
-            f.write(config_text + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        _write_synced(tmp / WEIGHTS_FILE, weights_bytes)
+        _write_synced(tmp / CONFIG_FILE, (config_text + "\n").encode("utf-8"))
         if path.exists():
             old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
             os.rename(path, old)
@@ -219,6 +219,13 @@ def check_tensors(
 
 def _is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not any(path.iterdir())
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "xb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _fsync(path: Path) -> None:
