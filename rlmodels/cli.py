@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
 from rlmodels_common.checkpoint_format import read_checkpoint
-from rlmodels_common.metadata import check_metadata
+from rlmodels_common.contract import check_checkpoint
 
 EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -24,7 +24,7 @@ def inspect(path: str) -> str:
     """A readable summary of the checkpoint at ``path``: type, configuration,
     parameter count and every parameter's shape (needs no framework)."""
     checkpoint = read_checkpoint(path)
-    check_metadata(checkpoint.model_type, checkpoint.metadata)
+    check_checkpoint(path, checkpoint)  # as load checks it, with the built-in names
     tensors = checkpoint.tensors
     count = sum(int(t.size) for t in tensors.values())
     lines = [f"{path}: {checkpoint.model_type}, {count:,} parameters in {len(tensors)} tensors", "", "configuration"]

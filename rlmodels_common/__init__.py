@@ -18,13 +18,15 @@ from .checkpoint_format import (
     read_checkpoint,
     write_checkpoint,
 )
+from .contract import check_checkpoint, parameter_shapes
 from .factory import Factory, UnknownNameError, normalize_key
 from .gauss_hermite import gauss_hermite, gauss_hermite_grid
-from .metadata import CELL_TYPES, MODEL_PARAMETERS, action_space_entry, check_metadata, jsonable
+from .metadata import BUILT_IN, CELL_TYPES, MODEL_PARAMETERS, KnownNames, action_space_entry, check_metadata, jsonable
 from .tolerances import TOLERANCES, Tolerance, tolerance
 
 __all__ = [
     "ACTIVATIONS",
+    "BUILT_IN",
     "CELL_TYPES",
     "CONFIG_FILE",
     "Checkpoint",
@@ -33,12 +35,14 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "Factory",
+    "KnownNames",
     "MODEL_PARAMETERS",
     "TOLERANCES",
     "Tolerance",
     "UnknownNameError",
     "WEIGHTS_FILE",
     "action_space_entry",
+    "check_checkpoint",
     "check_metadata",
     "check_tensors",
     "gauss_hermite",
@@ -46,6 +50,7 @@ __all__ = [
     "is_checkpoint",
     "jsonable",
     "normalize_key",
+    "parameter_shapes",
     "read_checkpoint",
     "tolerance",
     "write_checkpoint",

@@ -21,11 +21,14 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, TypeVar
 
 import numpy as np
 import safetensors
 import safetensors.numpy
+
+if TYPE_CHECKING:
+    from .metadata import KnownNames
 
 FORMAT_NAME = "rlmodels"
 FORMAT_VERSION = 1
@@ -262,14 +265,21 @@ def save_model(model: PortableModel, path: PathLike) -> Path:
     return write_checkpoint(path, model.type_name, model.metadata, model.canonical_params())
 
 
-def load_model(path: PathLike, from_metadata: Callable[[str, Mapping[str, Any]], M]) -> M:
+def load_model(
+    path: PathLike, from_metadata: Callable[[str, Mapping[str, Any]], M], known: KnownNames | None = None
+) -> M:
     """Build a model with a backend's ``Model.from_metadata`` and fill its parameters
-    from the checkpoint at ``path``; every failure is a ``CheckpointError``."""
+    from the checkpoint at ``path``; every failure is a ``CheckpointError``.
+
+    ``known`` are the names the backend's registries hold (default: the built-in
+    ones); the checkpoint is checked as ``rlmodels inspect`` checks it.
+    """
+    from .contract import check_checkpoint
     from .factory import UnknownNameError
-    from .metadata import check_metadata
+    from .metadata import BUILT_IN
 
     checkpoint = read_checkpoint(path)
-    check_metadata(checkpoint.model_type, checkpoint.metadata)
+    check_checkpoint(path, checkpoint, BUILT_IN if known is None else known)
     try:
         model = from_metadata(checkpoint.model_type, checkpoint.metadata)
     except UnknownNameError as e:

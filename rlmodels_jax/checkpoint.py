@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from rlmodels_common.checkpoint_format import PathLike, load_model, save_model
+from rlmodels_common.metadata import KnownNames
 
+from .action_spaces import ActionSpace
+from .activations import ACTIVATIONS
 from .models import Model
 
 
@@ -25,7 +28,8 @@ def load(path: PathLike) -> Model:
     unknown model type, missing, unexpected or mis-shaped tensors, an
     unsupported format version, corrupt or truncated files.
     """
-    return load_model(path, Model.from_metadata)
+    known = KnownNames(Model.registered_names(), tuple(ACTIVATIONS), ActionSpace.registered_names())
+    return load_model(path, Model.from_metadata, known)
 
 
 __all__ = ["load", "save"]

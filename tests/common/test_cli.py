@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rlmodels.cli import EXIT_BAD_INPUT, EXIT_OK, main
-from tests.broken_checkpoints import broken, golden
+from tests.broken_checkpoints import EDIT_ERRORS, EDITS, broken, golden
 
 CHECKPOINT = golden("lstm_box")
 
@@ -36,10 +36,14 @@ def test_inspect_shows_type_configuration_and_every_parameter(capsys):
     assert len(rows) == 3
 
 
-def test_inspect_shows_a_model_type_no_backend_registers(capsys, tmp_path):
-    # a user-registered model: inspect needs no registry, so it still reads
-    status, out, _ = run(capsys, "inspect", str(broken(tmp_path, "unknown model type")))
-    assert status == EXIT_OK and "Transformer, 1,701 parameters" in out
+@pytest.mark.parametrize("how", sorted(EDITS))
+def test_inspect_refuses_what_load_refuses(capsys, tmp_path, how):
+    # checked as load checks it (rlmodels_common.contract), without jax or torch
+    path = broken(tmp_path, how)
+    status, out, err = run(capsys, "inspect", str(path))
+    assert status == EXIT_BAD_INPUT and out == ""
+    assert err.startswith("rlmodels inspect: error: ") and str(path) in err and err.count("\n") == 1
+    assert EDIT_ERRORS[how] in err
 
 
 @pytest.mark.parametrize("command", [[], ["inspect"], ["check"], ["export"], ["demo"]])
