@@ -1,9 +1,13 @@
 """What both backends share and must never drift apart on.
 
 Framework-free (numpy and the standard library): the registry mixin, the
-checkpoint format, activation names, the metadata schema, Gauss-Hermite nodes
-and the parity tolerances.
+checkpoint format, activation names, the metadata schema, the parameters each
+built-in model's metadata implies, Gauss-Hermite nodes and the parity
+tolerances. ``__version__`` is the release of every rlmodels package (the
+``rlmodels-parity`` distribution reads it from here).
 """
+
+__version__ = "0.1.0"
 
 from .activations import ACTIVATIONS, DEFAULT_ACTIVATION
 from .checkpoint_format import (

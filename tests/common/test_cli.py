@@ -2,7 +2,9 @@
 the error paths (bad paths, bad checkpoints, bad options, a missing backend).
 Runs in both the jax and the torch environment."""
 
+import importlib.metadata
 import importlib.util
+import os
 import json
 import shutil
 import subprocess
@@ -123,3 +125,44 @@ def test_the_console_script_is_installed_and_runs():
     assert "LSTMActorCritic, 1,701 parameters" in done.stdout
     done = subprocess.run([script, "inspect", "/nonexistent"], capture_output=True, text=True, timeout=120)
     assert done.returncode == EXIT_BAD_INPUT and done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv", [["inspect", str(CHECKPOINT)], ["--help"], ["inspect", "--help"], ["--version"]])
+def test_a_reader_closing_stdout_is_not_an_error(argv):
+    # The pipe's read end is closed before the command starts, so every write
+    # meets EPIPE, deterministically (with `| head -1` that is a race).
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, "-m", "rlmodels.cli", *argv], stdout=write, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (EXIT_OK, "")
+
+
+def test_inspect_piped_to_head_prints_one_line_and_no_error(tmp_path):
+    done = subprocess.run(
+        f"{sys.executable} -m rlmodels.cli inspect {CHECKPOINT} | head -1; echo status ${{PIPESTATUS[0]}}",
+        shell=True, executable="bash", capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.stdout == f"{CHECKPOINT}: LSTMActorCritic, 1,701 parameters in 10 tensors\nstatus 0\n"
+    assert done.stderr == ""
+
+
+def test_version_names_the_release_every_package_shares(capsys):
+    import rlmodels
+    import rlmodels_common
+
+    with pytest.raises(SystemExit) as exit:
+        main(["--version"])
+    assert exit.value.code == 0
+    assert capsys.readouterr().out.startswith(f"rlmodels {rlmodels_common.__version__} (jax ")
+    assert rlmodels.__version__ == rlmodels_common.__version__ == importlib.metadata.version("rlmodels-parity")
+
+
+@pytest.mark.parametrize("command", ["inspect", "check", "export", "demo"])
+def test_each_command_says_what_it_does_in_its_help(capsys, command):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    description = capsys.readouterr().out.split("\n\n")[1]
+    assert description[0].isupper() and description.endswith(".") and description.count(".") == 1, description
