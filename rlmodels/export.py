@@ -203,11 +203,12 @@ def _runner(path: str | Path, format: str, inputs: list[str]) -> Any:
 def _require_onnx() -> None:
     import importlib.util
 
+    from rlmodels_common.extras import install_hint
+
     missing = [p for p in ONNX_PACKAGES if importlib.util.find_spec(p) is None]
     if missing:
         raise ImportError(
-            f"ONNX export needs {', '.join(missing)}, which is not installed; install it with "
-            f"pip install -c constraints.txt 'rlmodels[onnx]'"
+            f"ONNX export needs {', '.join(missing)}, which is not installed; install it with {install_hint('onnx')}"
         )
 
 

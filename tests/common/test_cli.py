@@ -114,7 +114,7 @@ def test_missing_path_is_a_one_line_error(capsys, tmp_path, command):
 def test_check_without_both_backends_says_what_to_install(capsys):
     status, out, err = run(capsys, "check", str(CHECKPOINT))
     assert status == EXIT_BAD_INPUT
-    assert "rlmodels.compare_checkpoint needs" in err and "pip install -c constraints.txt 'rlmodels[" in err
+    assert "rlmodels.compare_checkpoint needs" in err and "pip install 'rlmodels-parity[" in err and "constraints.txt" not in err
 
 
 def test_the_console_script_is_installed_and_runs():
