@@ -35,7 +35,8 @@ MODEL_PARAMETERS: dict[str, tuple[str, ...]] = {
     "LSTMActorCritic": COMMON_PARAMETERS
     + ("hidden_features", "lstm_features", "cell_type", "remat", "carry_leading_shape"),
 }
-"""Metadata keys of the built-in models (exactly their constructor parameters but ``key``)."""
+"""Metadata keys of the built-in models: their constructor parameters but
+``key`` and (torch) ``device``, which say where a model is made, not what it is."""
 
 CELL_TYPES = ("OptimizedLSTMCell", "LSTMCell")
 """LSTM cell names; both compute the same function, they differ in parameter layout."""

@@ -160,7 +160,8 @@ class LSTMActorCritic(Model):
     ``cell_type`` (``"OptimizedLSTMCell"`` or ``"LSTMCell"``) only names the
     Flax parameter layout the checkpoint uses and the recurrent initialisation;
     the math is the same. ``remat=True`` recomputes the recurrence in the
-    backward pass (``torch.utils.checkpoint``) to save memory.
+    backward pass (``torch.utils.checkpoint``) to save memory. ``device`` places
+    the parameters and the carry (as ``.to(device)`` after construction).
     """
 
     def __init__(
@@ -179,6 +180,7 @@ class LSTMActorCritic(Model):
         carry_leading_shape: tuple[int, ...] = (),
         discrete: bool = False,
         dtype: Any = "float32",
+        device: torch.device | str | None = None,
     ) -> None:
         self._init_common(
             observation_space_size, action_space_size, activation, action_space,
@@ -201,6 +203,8 @@ class LSTMActorCritic(Model):
         zeros = torch.zeros((*self.carry_leading_shape, self.lstm_features), dtype=TORCH_DTYPES[self.dtype])
         self.register_buffer("c", zeros, persistent=False)
         self.register_buffer("h", zeros.clone(), persistent=False)
+        if device is not None:  # drawn on the CPU, where the generator is, then moved
+            self.to(device)
 
     @property
     def carry(self) -> Carry:

@@ -27,6 +27,7 @@ class SharedActorCritic(Model):
     effect: the model has no carry and acts on every leading index alike;
     ``return_carry=True`` adds ``None`` as a third output, ``carry`` is None,
     ``reset`` does nothing and ``step(x, None)`` is ``(*model(x), None)``.
+    ``device`` places the parameters (as ``.to(device)`` after construction).
 
     Attributes: ``network`` (torso, ``Sequential``; empty for
     ``architecture=[]``), ``actor_mu``, ``actor_sigma`` (softplus head, or None
@@ -49,6 +50,7 @@ class SharedActorCritic(Model):
         actor_sigma_head: bool = False,
         discrete: bool = False,
         dtype: Any = "float32",
+        device: torch.device | str | None = None,
     ) -> None:
         self._init_common(
             observation_space_size, action_space_size, activation, action_space,
@@ -65,6 +67,8 @@ class SharedActorCritic(Model):
         features = self.architecture[-1] if self.architecture else self.obs_dim
         self._init_heads(features, self.actor_scale, key)
         self.critic = linear(features, 1, self.critic_scale, key, self.dtype)
+        if device is not None:  # drawn on the CPU, where the generator is, then moved
+            self.to(device)
 
     def forward(
         self,
@@ -116,6 +120,7 @@ class ActorCritic(Model):
         actor_sigma_head: bool = False,
         discrete: bool = False,
         dtype: Any = "float32",
+        device: torch.device | str | None = None,
     ) -> None:
         self._init_common(
             observation_space_size, action_space_size, activation, action_space,
@@ -137,6 +142,8 @@ class ActorCritic(Model):
         )
         actor_features = self.actor_architecture[-1] if self.actor_architecture else self.obs_dim
         self._init_heads(actor_features, self.actor_scale, key)
+        if device is not None:  # drawn on the CPU, where the generator is, then moved
+            self.to(device)
 
     def forward(
         self,

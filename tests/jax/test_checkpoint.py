@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import jax
 import numpy as np
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 import rlmodels_jax as rj
 from rlmodels_common.checkpoint_format import CONFIG_FILE, FORMAT_VERSION, WEIGHTS_FILE, CheckpointError
 from rlmodels.cli import EXIT_BAD_INPUT, main
-from tests.broken_checkpoints import EDIT_ERRORS, EDITS, broken
+from tests.broken_checkpoints import EDIT_ERRORS, EDITS, broken, golden
 from tests.jax.builders import MODEL_TYPES, build, configs, observations, randomize
 
 
@@ -192,3 +194,27 @@ def test_load_refuses_hand_edits_with_the_message_inspect_gives(capsys, tmp_path
     assert EDIT_ERRORS[how] in str(error.value)
     assert main(["inspect", str(path)]) == EXIT_BAD_INPUT
     assert capsys.readouterr().err == f"rlmodels inspect: error: {' '.join(str(error.value).split())}\n"
+
+
+def test_load_casts_in_one_call():
+    path = golden("lstm_box")
+    with jax.enable_x64(True):
+        model = rj.load(path, dtype="float64")
+        assert model.dtype == "float64" and model.carry[0].dtype == np.float64
+        assert {v.dtype for v in model.canonical_params().values()} == {np.dtype("float64")}
+        x = np.asarray(observations((3,), obs=5), np.float64)
+        np.testing.assert_array_equal(model(x)[1], rj.with_dtype(rj.load(path), "float64")(x)[1])
+
+
+def test_load_places_every_array_on_the_device_asked_for():
+    # Two host devices, so the one asked for is not the default (set before JAX starts).
+    script = (
+        "import jax, rlmodels_jax as rj\n"
+        "from flax import nnx\n"
+        f"model = rj.load({str(golden('lstm_box'))!r}, device=jax.devices()[1])\n"
+        "print(sorted({d.id for a in jax.tree.leaves(nnx.state(model)) for d in a.devices()}))\n"
+    )
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2", "JAX_PLATFORMS": "cpu"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[1]"

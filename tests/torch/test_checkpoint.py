@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 import rlmodels_torch as rt
 from rlmodels_common.checkpoint_format import CONFIG_FILE, FORMAT_VERSION, WEIGHTS_FILE, CheckpointError
 from rlmodels.cli import EXIT_BAD_INPUT, main
-from tests.broken_checkpoints import EDIT_ERRORS, EDITS, broken
+from tests.broken_checkpoints import EDIT_ERRORS, EDITS, broken, golden
 from rlmodels.cli import EXIT_BAD_INPUT, main
-from tests.broken_checkpoints import EDIT_ERRORS, EDITS, broken
+from tests.broken_checkpoints import EDIT_ERRORS, EDITS, broken, golden
 from tests.torch.builders import MODEL_TYPES, build, configs, observations, randomize
 
 
@@ -206,3 +206,22 @@ def test_load_refuses_hand_edits_with_the_message_inspect_gives(capsys, tmp_path
     assert EDIT_ERRORS[how] in str(error.value)
     assert main(["inspect", str(path)]) == EXIT_BAD_INPUT
     assert capsys.readouterr().err == f"rlmodels inspect: error: {' '.join(str(error.value).split())}\n"
+
+
+def test_load_places_and_casts_in_one_call():
+    path = golden("lstm_box")
+    model = rt.load(path, dtype="float64")
+    assert model.dtype == "float64" and model.carry[0].dtype == torch.float64
+    assert {p.dtype for p in model.parameters()} == {torch.float64}
+    x = observations((3,), obs=5).double()
+    np.testing.assert_array_equal(model(x)[1].detach(), rt.load(path).double()(x)[1].detach())
+    meta = rt.load(path, device="meta", dtype=torch.float64)  # a device that is not the CPU, on every machine
+    assert {p.device.type for p in meta.parameters()} | {a.device.type for a in meta.carry} == {"meta"}
+    assert meta.dtype == "float64"
+
+
+@pytest.mark.parametrize("model_type", MODEL_TYPES)
+def test_constructors_take_a_device(model_type):
+    model = build(model_type, device="meta")
+    assert {p.device.type for p in model.parameters()} == {"meta"}
+    assert {a.device.type for a in model.carry or ()} <= {"meta"}
