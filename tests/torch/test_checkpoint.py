@@ -14,8 +14,6 @@ import rlmodels_torch as rt
 from rlmodels_common.checkpoint_format import CONFIG_FILE, FORMAT_VERSION, WEIGHTS_FILE, CheckpointError
 from rlmodels.cli import EXIT_BAD_INPUT, main
 from tests.broken_checkpoints import EDIT_ERRORS, EDITS, broken, golden
-from rlmodels.cli import EXIT_BAD_INPUT, main
-from tests.broken_checkpoints import EDIT_ERRORS, EDITS, broken, golden
 from tests.torch.builders import MODEL_TYPES, build, configs, observations, randomize
 
 
