@@ -4,6 +4,8 @@
 identical in both backends for equivalent models. Activations are recorded by
 registered name, action spaces as ``{"type": name, "kwargs": {...}}`` (or
 ``None`` for discrete models), dtypes as ``"float32"``/``"float64"``.
+:func:`check_metadata` checks a built-in model's metadata as its constructor
+checks its arguments, without a framework.
 """
 
 from __future__ import annotations
