@@ -73,7 +73,7 @@ class Model(Factory, nnx.Module):
     def reset(self, shape: tuple[int, ...] | None = None, mask: Any = None) -> None:
         """Reset the recurrent state; feed-forward models have none, so this does nothing."""
 
-    def step(self, x: jax.Array | np.ndarray, carry: Any = None) -> tuple[Policy, jax.Array, Any]:
+    def step(self, x: jax.Array | np.ndarray, carry: Any) -> tuple[Policy, jax.Array, Any]:
         """``model(x)`` with the carry passed in and returned: ``(pi, value, None)``."""
         self.carry = carry  # None, or a clear error
         return *self(x), None

@@ -65,7 +65,7 @@ class Model(Factory, nn.Module):
     def reset(self, shape: tuple[int, ...] | None = None, mask: Any = None) -> None:
         """Reset the recurrent state; feed-forward models have none, so this does nothing."""
 
-    def step(self, x: torch.Tensor | np.ndarray, carry: Any = None) -> tuple[Policy, torch.Tensor, Any]:
+    def step(self, x: torch.Tensor | np.ndarray, carry: Any) -> tuple[Policy, torch.Tensor, Any]:
         """``model(x)`` with the carry passed in and returned: ``(pi, value, None)``."""
         self.carry = carry  # None, or a clear error
         return *self(x), None
