@@ -6,6 +6,7 @@ holds hypothesis strategies to fuzz models with; ``rlmodels.cli`` is the
 ``rlmodels`` command. Importing this package imports neither framework.
 """
 
+from rlmodels_common import __version__  # noqa: F401 (the release, stated once)
 from rlmodels_common.report import OutputError, ParityReport
 
 from .parity import compare, compare_checkpoint

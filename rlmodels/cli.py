@@ -2,20 +2,25 @@
 
 Exit status: 0 on success, 1 when the backends or an exported file disagree,
 2 for bad input (paths, checkpoints, options, a missing optional package),
-each reported as one line on stderr.
+each reported as one line on stderr. A reader closing stdout early
+(``rlmodels inspect DIR | head -1``) is none of these: the rest of the output
+is dropped and the status is the command's own.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
+from rlmodels_common import __version__
 from rlmodels_common.checkpoint_format import read_checkpoint
-from rlmodels_common.metadata import check_metadata
+from rlmodels_common.contract import check_checkpoint
 
 EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -24,7 +29,7 @@ def inspect(path: str) -> str:
     """A readable summary of the checkpoint at ``path``: type, configuration,
     parameter count and every parameter's shape (needs no framework)."""
     checkpoint = read_checkpoint(path)
-    check_metadata(checkpoint.model_type, checkpoint.metadata)
+    check_checkpoint(path, checkpoint)  # as load checks it, with the built-in names
     tensors = checkpoint.tensors
     count = sum(int(t.size) for t in tensors.values())
     lines = [f"{path}: {checkpoint.model_type}, {count:,} parameters in {len(tensors)} tensors", "", "configuration"]
@@ -109,8 +114,15 @@ def demo(directory: str | None, out: TextIO, err: TextIO) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    stdout, sys.stdout = sys.stdout, _ClosablePipe(sys.stdout)
+    try:
+        return _run(_parser().parse_args(argv))
+    finally:  # flushed here, inside the guard, not at interpreter exit (--help and --version exit early)
+        sys.stdout.flush()
+        sys.stdout = stdout
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "inspect":
             if Path(args.checkpoint).is_file():  # an exported policy, not a checkpoint directory
@@ -134,23 +146,61 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK if ok else EXIT_DISAGREE
 
 
+class _ClosablePipe:
+    """``stream`` (stdout), except that once its reader has gone (``| head -1``)
+    output is dropped instead of raising: the Python docs' recipe for
+    ``BrokenPipeError``, pointing the file descriptor at ``os.devnull`` so the
+    flush at exit cannot fail again, while the command runs on to its status."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            self._to_devnull()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self._to_devnull()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.stream, name)
+
+    def _to_devnull(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self.stream.fileno())
+        os.close(devnull)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rlmodels",
         description="Inspect, check and export rlmodels checkpoints (written by rlmodels_jax or rlmodels_torch).",
         epilog="exit status: 0 success, 1 the backends or an exported file disagree, 2 bad input",
     )
+    parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p = commands.add_parser("inspect", help="model type, configuration and parameter shapes of a checkpoint")
-    p.add_argument("checkpoint", help="checkpoint directory, or a file written by rlmodels export")
-    p = commands.add_parser(
-        "check", help="load a checkpoint in JAX and torch and compare every output on generated inputs"
+
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
+
+    p = command(
+        "inspect",
+        "show and validate a checkpoint's model, configuration and parameters, or an exported file's contract "
+        "(no jax or torch needed)",
     )
+    p.add_argument("checkpoint", help="checkpoint directory, or a file written by rlmodels export")
+    p = command("check", "load a checkpoint in JAX and torch and compare their outputs on generated inputs")
     p.add_argument("checkpoint", help="checkpoint directory")
     p.add_argument("--examples", type=_positive, default=10, help="number of generated probes (default 10)")
     p.add_argument("--dtype", choices=("float32", "float64"), help="precision to compare in (default: the checkpoint's)")
     p.add_argument("--seed", type=int, default=0, help="seed of the generated inputs (default 0)")
-    p = commands.add_parser("export", help="export the deterministic policy and value, and verify the file")
+    p = command("export", "export a checkpoint's deterministic policy and value to a file and verify it")
     p.add_argument("checkpoint", help="checkpoint directory")
     p.add_argument(
         "--format", choices=("onnx", "pt2", "torchscript"),
@@ -161,9 +211,20 @@ def _parser() -> argparse.ArgumentParser:
         "--stochastic", action="store_true",
         help="also export the policy's parameters (mean and std, or logits) for runtimes that sample themselves",
     )  # fmt: skip
-    p = commands.add_parser("demo", help="build, save, convert, check and export a small LSTM policy")
+    p = command("demo", "build, save, convert, check and export a small LSTM policy")
     p.add_argument("--dir", help="where to write the files (default: a new temporary directory)")
     return parser
+
+
+def _version() -> str:
+    """``rlmodels 0.1.0 (jax 0.4.38, torch not installed)``, without importing either."""
+    found = []
+    for framework in ("jax", "torch"):
+        try:
+            found.append(f"{framework} {importlib.metadata.version(framework)}")
+        except importlib.metadata.PackageNotFoundError:
+            found.append(f"{framework} not installed")
+    return f"rlmodels {__version__} ({', '.join(found)})"
 
 
 def _positive(text: str) -> int:

@@ -307,14 +307,9 @@ def _runner(path: str | Path, format: str, inputs: list[str]) -> Any:
 
 
 def _require_onnx() -> None:
-    import importlib.util
+    from rlmodels_common.extras import require_extra
 
-    missing = [p for p in ONNX_PACKAGES if importlib.util.find_spec(p) is None]
-    if missing:
-        raise ImportError(
-            f"ONNX export needs {', '.join(missing)}, which is not installed; install it with "
-            f"pip install 'rlmodels-parity[onnx]'"
-        )
+    require_extra("onnx", ONNX_PACKAGES, "ONNX export")
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from typing import Any
 
 from rlmodels_common.convert import require
 
-from .extras import require_extra
+from rlmodels_common.extras import require_extra
 
 require_extra("sb3", ("stable_baselines3", "sb3_contrib", "gymnasium"), "rlmodels.sb3")
 rt = require("torch", "rlmodels.sb3")

@@ -25,9 +25,9 @@ import numpy as np
 try:
     from hypothesis import strategies as st
 except ImportError:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "rlmodels.strategies needs hypothesis; install it with pip install -c constraints.txt 'rlmodels[test]'"
-    ) from None
+    from rlmodels_common.extras import install_hint
+
+    raise ImportError(f"rlmodels.strategies needs hypothesis; install it with {install_hint('test')}") from None
 
 from rlmodels_common.activations import ACTIVATIONS
 from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE

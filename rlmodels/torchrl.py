@@ -32,7 +32,7 @@ from typing import Any
 from rlmodels_common.convert import require
 
 from .contract import carry_shapes
-from .extras import require_extra
+from rlmodels_common.extras import require_extra
 
 require_extra("torchrl", ("torchrl", "tensordict"), "rlmodels.torchrl")
 rt = require("torch", "rlmodels.torchrl")

@@ -1,9 +1,13 @@
 """What both backends share and must never drift apart on.
 
 Framework-free (numpy and the standard library): the registry mixin, the
-checkpoint format, activation names, the metadata schema, Gauss-Hermite nodes
-and the parity tolerances.
+checkpoint format, activation names, the metadata schema, the parameters each
+built-in model's metadata implies, Gauss-Hermite nodes and the parity
+tolerances. ``__version__`` is the release of every rlmodels package (the
+``rlmodels-parity`` distribution reads it from here).
 """
+
+__version__ = "0.1.0"
 
 from .activations import ACTIVATIONS, DEFAULT_ACTIVATION
 from .checkpoint_format import (
@@ -18,13 +22,15 @@ from .checkpoint_format import (
     read_checkpoint,
     write_checkpoint,
 )
+from .contract import check_checkpoint, parameter_shapes
 from .factory import Factory, UnknownNameError, normalize_key
 from .gauss_hermite import gauss_hermite, gauss_hermite_grid
-from .metadata import CELL_TYPES, MODEL_PARAMETERS, action_space_entry, check_metadata, jsonable
+from .metadata import BUILT_IN, CELL_TYPES, MODEL_PARAMETERS, KnownNames, action_space_entry, check_metadata, jsonable
 from .tolerances import TOLERANCES, Tolerance, tolerance
 
 __all__ = [
     "ACTIVATIONS",
+    "BUILT_IN",
     "CELL_TYPES",
     "CONFIG_FILE",
     "Checkpoint",
@@ -33,12 +39,14 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "Factory",
+    "KnownNames",
     "MODEL_PARAMETERS",
     "TOLERANCES",
     "Tolerance",
     "UnknownNameError",
     "WEIGHTS_FILE",
     "action_space_entry",
+    "check_checkpoint",
     "check_metadata",
     "check_tensors",
     "gauss_hermite",
@@ -46,6 +54,7 @@ __all__ = [
     "is_checkpoint",
     "jsonable",
     "normalize_key",
+    "parameter_shapes",
     "read_checkpoint",
     "tolerance",
     "write_checkpoint",

@@ -20,6 +20,9 @@ HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 Bound = float | Sequence[float]
 
+ACTION_SPACES = ("Box", "Free", "MaxNorm")
+"""The built-in action-space names; both backends register exactly these."""
+
 
 def _static(value: np.ndarray) -> float | tuple[float, ...]:
     """A float64 array as a hashable Python float (0-d) or tuple (1-d)."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from .factory import unknown_name_message
+
 ACTIVATIONS: dict[str, str] = {
     "gelu": "x * Phi(x) with the tanh approximation (Flax/JAX default; torch GELU(approximate='tanh'))",
     "gelu_exact": "x * Phi(x) with the exact normal CDF (erf)",
@@ -67,9 +69,7 @@ class ActivationTable(dict):
             try:
                 return activation, self[activation]
             except KeyError:
-                raise ValueError(
-                    f"unknown activation {activation!r}; registered: {', '.join(sorted(self))}"
-                ) from None
+                raise ValueError(unknown_name_message("activation", activation, self)) from None
         if not callable(activation):
             raise TypeError(f"expected an activation name or callable, got {type(activation).__name__}")
         return self.name_of(activation), activation

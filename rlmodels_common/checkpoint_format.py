@@ -18,15 +18,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, TypeVar
 
 import numpy as np
 import safetensors
 import safetensors.numpy
+
+if TYPE_CHECKING:
+    from .metadata import KnownNames
 
 FORMAT_NAME = "rlmodels"
 FORMAT_VERSION = 1
@@ -104,19 +106,20 @@ def write_checkpoint(
             "remove it or choose another path"
         )
 
+    weights_bytes = safetensors.numpy.save(
+        arrays, metadata={"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION)}
+    )
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    # Created with os.mkdir / open, not mkdtemp / save_file (0700 / 0600), so the
+    # umask decides the modes (0755 / 0644 under umask 022), as for any file the
+    # user writes: a model served by another user or a container stays readable.
+    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+    os.mkdir(tmp, 0o777)
     old: Path | None = None
     try:
-        weights = tmp / WEIGHTS_FILE
-        safetensors.numpy.save_file(
-            arrays, str(weights), metadata={"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION)}
-        )
-        _fsync(weights)
-        with open(tmp / CONFIG_FILE, "w", encoding="utf-8") as f:
-            f.write(config_text + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        _write_synced(tmp / WEIGHTS_FILE, weights_bytes)
+        _write_synced(tmp / CONFIG_FILE, (config_text + "\n").encode("utf-8"))
         if path.exists():
             old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
             os.rename(path, old)
@@ -221,6 +224,13 @@ def _is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not any(path.iterdir())
 
 
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "xb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -255,14 +265,21 @@ def save_model(model: PortableModel, path: PathLike) -> Path:
     return write_checkpoint(path, model.type_name, model.metadata, model.canonical_params())
 
 
-def load_model(path: PathLike, from_metadata: Callable[[str, Mapping[str, Any]], M]) -> M:
+def load_model(
+    path: PathLike, from_metadata: Callable[[str, Mapping[str, Any]], M], known: KnownNames | None = None
+) -> M:
     """Build a model with a backend's ``Model.from_metadata`` and fill its parameters
-    from the checkpoint at ``path``; every failure is a ``CheckpointError``."""
+    from the checkpoint at ``path``; every failure is a ``CheckpointError``.
+
+    ``known`` are the names the backend's registries hold (default: the built-in
+    ones); the checkpoint is checked as ``rlmodels inspect`` checks it.
+    """
+    from .contract import check_checkpoint
     from .factory import UnknownNameError
-    from .metadata import check_metadata
+    from .metadata import BUILT_IN
 
     checkpoint = read_checkpoint(path)
-    check_metadata(checkpoint.model_type, checkpoint.metadata)
+    check_checkpoint(path, checkpoint, BUILT_IN if known is None else known)
     try:
         model = from_metadata(checkpoint.model_type, checkpoint.metadata)
     except UnknownNameError as e:

@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping, TypeVar
 import numpy as np
 
 from .checkpoint_format import PortableModel
+from .extras import install_hint
 from .factory import UnknownNameError
 
 M = TypeVar("M", bound=PortableModel)
@@ -28,8 +29,7 @@ def require(framework: str, caller: str) -> Any:
         importlib.import_module(framework)
     except ImportError:
         raise ImportError(
-            f"{caller} needs {framework}, which is not installed; install it with "
-            f"pip install -c constraints.txt 'rlmodels[{framework}]'"
+            f"{caller} needs {framework}, which is not installed; install it with {install_hint(framework)}"
         ) from None
     return importlib.import_module(BACKENDS[framework])
 

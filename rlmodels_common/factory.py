@@ -6,7 +6,8 @@ own registry, so a model and an action space may share a name.
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, TypeVar
+import difflib
+from typing import Any, Callable, ClassVar, Iterable, TypeVar
 
 T = TypeVar("T", bound=type)
 
@@ -16,6 +17,14 @@ def normalize_key(name: str) -> str:
     if not isinstance(name, str):
         raise TypeError(f"registry names are strings, got {type(name).__name__}")
     return "".join(ch for ch in name.lower() if ch not in " _-")
+
+
+def unknown_name_message(kind: str, name: object, registered: Iterable[str]) -> str:
+    """``unknown Model 'LSTMActorCritc'; registered: ...; did you mean 'LSTMActorCritic'?``"""
+    names = sorted(registered)
+    guess = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
+    hint = f"; did you mean {guess[0]!r}?" if guess else ""
+    return f"unknown {kind} {name!r}; registered: {', '.join(names) or '(none)'}{hint}"
 
 
 class UnknownNameError(KeyError):
@@ -64,10 +73,7 @@ class Factory:
         try:
             return cls._registry[normalize_key(name)]
         except KeyError:
-            raise UnknownNameError(
-                f"unknown {cls.__name__} {name!r}; registered: "
-                f"{', '.join(cls.registered_names()) or '(none)'}"
-            ) from None
+            raise UnknownNameError(unknown_name_message(cls.__name__, name, cls.registered_names())) from None
 
     @classmethod
     def create(cls, name: str, /, **kwargs: Any) -> Any:

@@ -3,6 +3,7 @@
 Imports no torch. See ``rlmodels_torch`` for the PyTorch mirror image.
 """
 
+from rlmodels_common import __version__  # noqa: F401 (the release, stated once)
 from rlmodels_common.checkpoint_format import CheckpointError
 from rlmodels_common.factory import Factory, UnknownNameError
 

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import jax
+from flax import nnx
 
 from rlmodels_common.checkpoint_format import PathLike, load_model, save_model
+from rlmodels_common.metadata import KnownNames
 
+from .action_spaces import ActionSpace
+from .activations import ACTIVATIONS
+from .convert import with_dtype
+from .dtypes import dtype_name
 from .models import Model
 
 
@@ -18,14 +27,23 @@ def save(model: Model, path: PathLike) -> Path:
     return save_model(model, path)
 
 
-def load(path: PathLike) -> Model:
-    """Build the model stored in the checkpoint directory ``path``.
+def load(path: PathLike, *, device: jax.Device | None = None, dtype: Any = None) -> Model:
+    """Build the model stored in the checkpoint directory ``path``, its arrays on
+    ``device`` (a ``jax.Device``, e.g. ``jax.devices("gpu")[0]``; default: JAX's
+    default device) and in ``dtype`` (default: the checkpoint's; float64 needs
+    ``jax_enable_x64``).
 
     Raises ``CheckpointError`` (a ``ValueError``) naming what is wrong: an
     unknown model type, missing, unexpected or mis-shaped tensors, an
     unsupported format version, corrupt or truncated files.
     """
-    return load_model(path, Model.from_metadata)
+    known = KnownNames(Model.registered_names(), tuple(ACTIVATIONS), ActionSpace.registered_names())
+    model = load_model(path, Model.from_metadata, known)
+    if dtype is not None and dtype_name(dtype) != model.dtype:
+        model = with_dtype(model, dtype)
+    if device is not None:
+        nnx.update(model, jax.device_put(nnx.state(model), device))
+    return model
 
 
 __all__ = ["load", "save"]

@@ -6,6 +6,8 @@ import distrax
 import jax
 import jax.numpy as jnp
 
+from .action_spaces import ActionSpace, Block
+
 
 class Transformed(distrax.Transformed):
     """A diagonal Gaussian pushed through an action-space bijector, with an
@@ -18,6 +20,25 @@ class Transformed(distrax.Transformed):
     ``distribution`` is a ``distrax.MultivariateNormalDiag``; ``bijector`` is an
     action space lifted to vectors (``Block`` or ``MaxNorm``).
     """
+
+    @property
+    def action_space(self) -> ActionSpace:
+        """The model's action space (``bijector``, unlifted)."""
+        return self.bijector.bijector if isinstance(self.bijector, Block) else self.bijector
+
+    def __repr__(self) -> str:
+        base = self.distribution
+        return (
+            f"Transformed({type(base).__name__}(batch_shape={base.batch_shape}, event_shape={base.event_shape}), "
+            f"action_space={self.action_space!r})"
+        )
+
+    def log_prob(self, value: jax.Array) -> jax.Array:
+        """Log-density of actions ``(..., A)``; returns ``batch_shape``."""
+        width = self.distribution.event_shape[-1]
+        if jnp.ndim(value) == 0 or jnp.shape(value)[-1] != width:  # else a broadcasting error deep inside
+            raise ValueError(f"expected actions of shape (..., {width}), got {tuple(jnp.shape(value))}")
+        return super().log_prob(value)
 
     def entropy(self) -> jax.Array:
         """Entropy in nats, shape ``batch_shape``."""

@@ -26,7 +26,7 @@ def run(model: Model, inputs: ProbeInputs) -> list[dict[str, np.ndarray]]:
     the carry it holds (``held_carry``, so a hand-over is compared); the rollout
     goes on from it (from zeros where the batch shape differs), resets after
     each step as told, and the model gets its carry back afterwards."""
-    saved = model.carry if hasattr(model, "carry") else None
+    saved = model.carry if model.carry is not None else None
     records = [] if saved is None else [_numpy({"held_carry": jnp.stack(saved)})]
     for step in inputs.steps:
         record = _step_record(model, *_arrays(model, step))

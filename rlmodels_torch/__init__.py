@@ -4,6 +4,7 @@ Same module, class, function and parameter names; imports no JAX (conversion
 from JAX, ``from_jax``, imports it lazily when called).
 """
 
+from rlmodels_common import __version__  # noqa: F401 (the release, stated once)
 from rlmodels_common.checkpoint_format import CheckpointError
 from rlmodels_common.factory import Factory, UnknownNameError
 

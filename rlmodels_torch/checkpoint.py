@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import torch
 
 from rlmodels_common.checkpoint_format import PathLike, load_model, save_model
+from rlmodels_common.metadata import KnownNames
 
+from .action_spaces import ActionSpace
+from .activations import ACTIVATIONS
+from .dtypes import TORCH_DTYPES, dtype_name
 from .models import Model
 
 
@@ -18,14 +25,20 @@ def save(model: Model, path: PathLike) -> Path:
     return save_model(model, path)
 
 
-def load(path: PathLike) -> Model:
-    """Build the model stored in the checkpoint directory ``path``.
+def load(path: PathLike, *, device: torch.device | str | None = None, dtype: Any = None) -> Model:
+    """Build the model stored in the checkpoint directory ``path``, on ``device``
+    and in ``dtype`` (``"float32"``, ``torch.float64``, ...; default: the
+    checkpoint's), as ``load(path).to(device, dtype)`` would.
 
     Raises ``CheckpointError`` (a ``ValueError``) naming what is wrong: an
     unknown model type, missing, unexpected or mis-shaped tensors, an
     unsupported format version, corrupt or truncated files.
     """
-    return load_model(path, Model.from_metadata)
+    known = KnownNames(Model.registered_names(), tuple(ACTIVATIONS), ActionSpace.registered_names())
+    model = load_model(path, Model.from_metadata, known)
+    if device is not None or dtype is not None:
+        model.to(device=device, dtype=None if dtype is None else TORCH_DTYPES[dtype_name(dtype)])
+    return model
 
 
 __all__ = ["load", "save"]

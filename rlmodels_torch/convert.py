@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import torch
-
+from rlmodels_common.carry import map_carry
 from rlmodels_common.convert import as_numpy, rebuild, require
 
 from .dtypes import dtype_name
@@ -40,8 +38,7 @@ def with_dtype(model: Model, dtype: Any) -> Model:
     name = dtype_name(dtype)
     copy = Model.from_metadata(model.type_name, {**model.metadata, "dtype": name})
     copy.load_canonical_params({k: v.astype(name) for k, v in model.canonical_params().items()})
-    if hasattr(copy, "carry"):
-        _set_carry(copy, tuple(as_numpy(a).astype(name) for a in model.carry))
+    copy.carry = map_carry(lambda a: as_numpy(a).astype(name), model.carry)
     return copy
 
 
@@ -49,11 +46,7 @@ def _convert(model: Any, expected: type, package: str, with_carry: bool) -> Mode
     if not isinstance(model, expected):
         raise TypeError(f"expected an {package}.Model, got {type(model).__name__}")
     converted = rebuild(model, Model.from_metadata, "rlmodels_torch")
-    if with_carry and hasattr(converted, "carry"):
-        _set_carry(converted, tuple(as_numpy(a) for a in model.carry))
+    if with_carry:
+        converted.carry = map_carry(as_numpy, model.carry)
     return converted
 
-
-def _set_carry(model: Model, carry: tuple[np.ndarray, np.ndarray]) -> None:
-    device = model.h.device
-    model.c, model.h = (torch.as_tensor(a.copy(), device=device) for a in carry)

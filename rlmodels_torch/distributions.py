@@ -41,6 +41,14 @@ class Transformed(TransformedDistribution):
     def bijector(self) -> ActionSpace | Block:
         return self.transforms[0]
 
+    @property
+    def action_space(self) -> ActionSpace:
+        """The model's action space (``bijector``, unlifted)."""
+        return self.bijector.bijector if isinstance(self.bijector, Block) else self.bijector
+
+    def __repr__(self) -> str:
+        return f"Transformed({self.base_dist!r}, action_space={self.action_space!r})"
+
     def sample(self, sample_shape: torch.Size | tuple[int, ...] = torch.Size()) -> torch.Tensor:
         """Actions ``(*sample_shape, *batch_shape, A)``, without gradient (``rsample`` has one)."""
         if not torch.is_grad_enabled():  # rollouts: no context to enter
@@ -53,6 +61,8 @@ class Transformed(TransformedDistribution):
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
         """Log-density of actions ``(..., A)``; returns ``batch_shape``."""
+        if value.shape[-1:] != self._event_shape:  # else a broadcasting error deep inside, or a wrong sum
+            raise ValueError(f"expected actions of shape (..., {self._event_shape[0]}), got {tuple(value.shape)}")
         x, log_det = self.bijector.inverse_and_log_det(value)
         normal = self.base_dist.base_dist
         return _diagonal_normal_log_prob(x, normal.loc, normal.scale) + log_det

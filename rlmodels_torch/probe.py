@@ -22,7 +22,7 @@ def run(model: Model, inputs: ProbeInputs) -> list[dict[str, np.ndarray]]:
     the carry it holds (``held_carry``, so a hand-over is compared); the rollout
     goes on from it (from zeros where the batch shape differs), resets after
     each step as told, and the model gets its carry back afterwards."""
-    saved = tuple(a.detach().clone() for a in model.carry) if hasattr(model, "carry") else None
+    saved = tuple(a.detach().clone() for a in model.carry) if model.carry is not None else None
     records = [] if saved is None else [{"held_carry": torch.stack(saved).cpu().numpy()}]
     with torch.no_grad():
         for step in inputs.steps:

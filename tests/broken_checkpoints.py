@@ -12,7 +12,26 @@ from rlmodels_common.checkpoint_format import CONFIG_FILE, WEIGHTS_FILE
 
 GOLDEN = Path(__file__).parent / "golden"
 
-DAMAGE = ("missing weights", "truncated weights", "not json", "unknown model type", "bfloat16 weights")
+EDITS = {
+    "contradicting lstm_features": lambda c: c["metadata"].update(lstm_features=32),
+    "misspelled model type": lambda c: c.update(model_type="LSTMActorCritc"),
+    "activation with a trailing space": lambda c: c["metadata"].update(activation="gelu "),
+    "misspelled action space": lambda c: c["metadata"]["action_space"].update(type="Bx"),
+    "Box bounds of the wrong length": lambda c: c["metadata"]["action_space"]["kwargs"].update(x_min=[-1.0] * 3, x_max=[1.0] * 3),
+    "cell type in lower case": lambda c: c["metadata"].update(cell_type="lstmcell"),
+}
+"""Hand edits of ``config.json`` (of ``lstm_box``) that ``load`` and ``rlmodels inspect`` refuse alike."""
+
+EDIT_ERRORS = {
+    "contradicting lstm_features": "'cell.dense_h.kernel': expected shape (32, 128), got (16, 64)",
+    "misspelled model type": "unknown Model 'LSTMActorCritc'; registered: ActorCritic, LSTMActorCritic, SharedActorCritic; did you mean 'LSTMActorCritic'?",
+    "activation with a trailing space": "unknown activation 'gelu '; registered: ",
+    "misspelled action space": "unknown ActionSpace 'Bx'; registered: Box, Free, MaxNorm; did you mean 'Box'?",
+    "Box bounds of the wrong length": "expected Box bounds of length 2 (action_space_size) or scalars, got length 3",
+    "cell type in lower case": "expected cell_type in ['OptimizedLSTMCell', 'LSTMCell'], got 'lstmcell'",
+}
+
+DAMAGE = ("missing weights", "truncated weights", "not json", "unknown model type", "bfloat16 weights", *EDITS)
 
 
 def golden(case: str) -> Path:
@@ -36,8 +55,12 @@ def broken(tmp_path: Path, how: str, case: str = "lstm_box") -> Path:
     elif how == "unknown model type":
         config = json.loads((path / CONFIG_FILE).read_text())
         (path / CONFIG_FILE).write_text(json.dumps({**config, "model_type": "Transformer"}))
-    else:
+    elif how == "bfloat16 weights":
         write_bfloat16(path / WEIGHTS_FILE)
+    else:
+        config = json.loads((path / CONFIG_FILE).read_text())
+        EDITS[how](config)
+        (path / CONFIG_FILE).write_text(json.dumps(config))
     return path
 
 

@@ -28,6 +28,9 @@ class Block(distrax.Block):
     def __hash__(self) -> int:
         return hash((type(self), self.bijector, self.ndims))
 
+    def __repr__(self) -> str:
+        return f"Block({self.bijector!r}, {self.ndims})"
+
     def log_det_expectation(self, mean: jax.Array, std: jax.Array) -> jax.Array:
         terms = self.bijector.log_det_expectation(mean, std)
         return jnp.sum(terms, axis=tuple(range(-self.ndims, 0)))

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
+from rlmodels_common.carry import check_pair, reset_mask_shape
 from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE, positive_int
 
 from ..action_spaces import ActionSpace
@@ -28,19 +29,25 @@ class LSTMActorCritic(Model):
     """Encoder ``Linear(obs_dim, hidden_features) + activation``, an LSTM cell
     with ``lstm_features`` units, and linear policy and value heads on its output.
 
-    Calling modes:
+    Calling modes (docs/recurrent.md):
 
-    - ``model(x)``: one step. ``x`` is ``(..., obs_dim)``; the persistent carry
-      ``(c, h)``, each ``(..., lstm_features)``, is used and updated. When the
-      leading shape of ``x`` differs from the carry's, the carry is re-allocated
-      as zeros first.
-    - ``model.step(x, carry)``: one step with the carry passed in and returned,
-      ``(pi, value, carry)``; the persistent carry is not touched.
+    - ``model(x)``: one step. ``x`` is ``(*batch, obs_dim)``; the persistent
+      carry ``model.carry``, ``(c, h)`` each ``(*batch, lstm_features)``, is used
+      and updated. When ``batch`` differs from the carry's, the carry is
+      re-allocated as zeros first.
+    - ``model.step(x, carry)``: one step from an explicit ``carry`` (None: zeros),
+      returning ``(pi, value, new_carry)``; the persistent carry is not touched.
     - ``model(x, sequence=True, initial_carry=None, done=None)``: ``x`` is
-      time-major ``(T, B..., obs_dim)``; returns outputs for every step. The
-      carry starts at ``initial_carry`` (``(c, h)``, each ``(B..., lstm_features)``)
-      or zeros; where ``done[t]`` (``(T, B...)`` bool) is True it is zeroed
+      time-major ``(T, *batch, obs_dim)``; returns outputs for every step. The
+      carry starts at ``initial_carry`` (``(c, h)``, each ``(*batch, lstm_features)``)
+      or zeros; where ``done[t]`` (``(T, *batch)`` bool) is True it is zeroed
       *after* step ``t``. The persistent carry is not touched.
+
+    ``return_carry=True`` adds the carry after the last step (after its
+    ``done`` zeroing) as a third output, ``(pi, value, carry)``, in either mode.
+    Stepping from ``model.carry = initial_carry`` with ``model.reset(mask=done[t])``
+    after each step gives sequence mode's outputs and final carry.
+    ``model.initial_carry(batch)`` is the zero carry a fresh episode starts from.
 
     ``pi`` has batch shape ``x.shape[:-1]``; ``value`` is ``(..., 1)``.
 
@@ -94,31 +101,42 @@ class LSTMActorCritic(Model):
 
     @property
     def carry(self) -> Carry:
-        """The persistent carry ``(c, h)``, each ``(..., lstm_features)``."""
+        """The persistent carry ``(c, h)``, each ``(*batch, lstm_features)``, that
+        ``model(x)`` continues from. Assign a pair (any batch shape, floating
+        dtype) to continue from it; it is checked and cast to the model's dtype."""
         return self.c[...], self.h[...]
 
-    def reset(self, shape: tuple[int, ...], mask: jax.Array | np.ndarray | None = None) -> None:
-        """Reset the persistent carry for observations of shape ``shape``.
+    @carry.setter
+    def carry(self, value: Carry) -> None:
+        self._set_carry(*self._checked_carry(value, None, "carry"))
 
-        If the carry is not ``(*shape[:-1], lstm_features)``, allocate zeros of
-        that shape. Otherwise zero all of it (``mask=None``) or the entries whose
-        ``mask`` flag is True (``mask`` is ``(shape[0],)``, along axis 0; a single
-        flag ``()`` for an unbatched carry, so ``reset(mask=done[t])`` mirrors
-        sequence mode's ``done`` for every batch shape it accepts).
+    def initial_carry(self, batch_shape: tuple[int, ...] = ()) -> Carry:
+        """The carry a fresh episode starts from: zeros ``(c, h)``, each
+        ``(*batch_shape, lstm_features)``, of the model's dtype."""
+        zeros = jnp.zeros((*batch_shape, self.lstm_features), self.dtype)
+        return zeros, zeros
+
+    def reset(self, shape: tuple[int, ...] | None = None, mask: jax.Array | np.ndarray | None = None) -> None:
+        """Zero the persistent carry: all of it, or the entries whose ``mask`` flag is True.
+
+        ``mask`` (bool) has the carry's batch shape (``done[t]``, so stepping with
+        ``reset(mask=done[t])`` after each step is sequence mode with ``done``) or
+        ``(batch[0],)``, one flag per environment along axis 0; an unbatched
+        carry takes a single flag ``()``. ``shape`` (optional) is the shape of
+        the coming observations, ``(*batch, obs_dim)``: if the carry is not
+        ``(*batch, lstm_features)``, it becomes zeros of that shape (``mask``
+        unused).
         """
-        target = (*tuple(shape)[:-1], self.lstm_features)
-        if self.h.shape != target:
-            self._set_carry(jnp.zeros(target, self.dtype), jnp.zeros(target, self.dtype))
-            return
+        if shape is not None:
+            target = (*tuple(shape)[:-1], self.lstm_features)
+            if self.h.shape != target:
+                self._set_carry(*self.initial_carry(target[:-1]))
+                return
         if mask is None:
             self._set_carry(jnp.zeros_like(self.c[...]), jnp.zeros_like(self.h[...]))
             return
         mask = jnp.asarray(mask)
-        expected = target[:1] if len(target) > 1 else ()
-        if mask.shape != expected:
-            rule = "one flag per environment along axis 0" if expected else "a single flag, the carry has no batch axis"
-            raise ValueError(f"expected mask shape {expected}, {rule}, got {tuple(mask.shape)}")
-        keep = ~mask.astype(bool).reshape(expected + (1,) * (len(target) - len(expected)))
+        keep = ~mask.astype(bool).reshape(reset_mask_shape(tuple(self.h.shape[:-1]), tuple(mask.shape)))
         self._set_carry(jnp.where(keep, self.c[...], 0), jnp.where(keep, self.h[...], 0))
 
     def __call__(
@@ -128,26 +146,37 @@ class LSTMActorCritic(Model):
         *,
         initial_carry: Carry | None = None,
         done: jax.Array | np.ndarray | None = None,
-    ) -> tuple[Policy, jax.Array]:
+        return_carry: bool = False,
+    ) -> tuple[Policy, jax.Array] | tuple[Policy, jax.Array, Carry]:
         x = self._observation(x)
         if sequence:
-            y = self._sequence(x, initial_carry, done)
+            y, carry = self._sequence(x, initial_carry, done)
         else:
             if initial_carry is not None or done is not None:
                 raise ValueError("initial_carry and done apply to sequence mode; pass sequence=True")
             y = self._step(x)
-        return self._policy(y), self.critic(y)
+            carry = self.carry
+        pi, value = self._policy(y), self.critic(y)
+        return (pi, value, carry) if return_carry else (pi, value)
 
-    def step(self, x: jax.Array | np.ndarray, carry: Carry) -> tuple[Policy, jax.Array, Carry]:
-        """One step from an explicit ``carry`` ``(c, h)``, each ``(..., lstm_features)``;
-        returns ``(pi, value, new_carry)`` and leaves the persistent carry alone."""
+    def step(self, x: jax.Array | np.ndarray, carry: Carry | None) -> tuple[Policy, jax.Array, Carry]:
+        """One step from an explicit ``carry`` ``(c, h)``, each ``(*batch, lstm_features)``
+        for ``x`` ``(*batch, obs_dim)`` (None: zeros, a fresh episode); returns
+        ``(pi, value, new_carry)`` and leaves the persistent carry alone."""
         x = self._observation(x)
-        shape = (*x.shape[:-1], self.lstm_features)
-        carry = tuple(jnp.asarray(a, self.dtype) for a in carry)
-        if len(carry) != 2 or any(tuple(a.shape) != shape for a in carry):
-            raise ValueError(f"expected carry (c, h) of shapes {shape}, got {tuple(tuple(a.shape) for a in carry)}")
+        batch = tuple(x.shape[:-1])
+        carry = self.initial_carry(batch) if carry is None else self._checked_carry(carry, batch, "carry")
         carry, y = self.cell(carry, self.encoder(x))
         return self._policy(y), self.critic(y), carry
+
+    def _checked_carry(self, carry: Any, batch: tuple[int, ...] | None, what: str) -> Carry:
+        """``carry`` as a ``(c, h)`` pair of the model's dtype, each
+        ``(*batch, lstm_features)`` (any common ``batch`` if None); ValueError otherwise."""
+        check_pair(carry, batch, self.lstm_features, what)
+        c, h = (a if isinstance(a, jax.Array) else np.asarray(a) for a in carry)
+        if not (jnp.issubdtype(c.dtype, jnp.floating) and jnp.issubdtype(h.dtype, jnp.floating)):
+            raise ValueError(f"expected {what} (c, h) of a floating dtype, got {c.dtype} and {h.dtype}")
+        return jnp.asarray(c, self.dtype), jnp.asarray(h, self.dtype)
 
     def _step(self, x: jax.Array) -> jax.Array:
         target = (*x.shape[:-1], self.lstm_features)
@@ -157,26 +186,26 @@ class LSTMActorCritic(Model):
         self._set_carry(c, h)
         return y
 
-    def _sequence(self, x: jax.Array, initial_carry: Carry | None, done: jax.Array | None) -> jax.Array:
+    def _sequence(
+        self, x: jax.Array, initial_carry: Carry | None, done: jax.Array | None
+    ) -> tuple[jax.Array, Carry]:
+        """Outputs ``(T, *batch, lstm_features)`` and the final carry."""
         if x.ndim < 2:
             raise ValueError(
                 f"sequence mode expects time-major (T, B..., {self.obs_dim}), got {tuple(x.shape)}"
             )
-        carry_shape = (*x.shape[1:-1], self.lstm_features)
+        batch = tuple(x.shape[1:-1])
         if initial_carry is None:
-            carry = (jnp.zeros(carry_shape, self.dtype), jnp.zeros(carry_shape, self.dtype))
+            carry = self.initial_carry(batch)
         else:
-            carry = tuple(jnp.asarray(a, self.dtype) for a in initial_carry)
-            shapes = tuple(tuple(a.shape) for a in carry)
-            if len(carry) != 2 or shapes != (carry_shape, carry_shape):
-                raise ValueError(f"expected initial_carry (c, h) of shapes {carry_shape}, got {shapes}")
+            carry = self._checked_carry(initial_carry, batch, "initial_carry")
         if done is not None:
             done = jnp.asarray(done)
             if done.shape != x.shape[:-1]:
                 raise ValueError(f"expected done shape {tuple(x.shape[:-1])} (T, B...), got {tuple(done.shape)}")
             done = done.astype(bool)
-
-        return _scan(self.cell, self.encoder(x), carry, done, self.remat)
+        carry, ys = _scan(self.cell, self.encoder(x), carry, done, self.remat)
+        return ys, carry
 
     def _set_carry(self, c: jax.Array, h: jax.Array) -> None:
         self.c.set_value(c)
@@ -195,9 +224,12 @@ class LSTMActorCritic(Model):
 
 
 @nnx.jit(static_argnames="remat")
-def _scan(cell: nnx.Module, features: jax.Array, carry: Carry, done: jax.Array | None, remat: bool) -> jax.Array:
+def _scan(
+    cell: nnx.Module, features: jax.Array, carry: Carry, done: jax.Array | None, remat: bool
+) -> tuple[Carry, jax.Array]:
     """Run ``cell`` over time-major ``features`` ``(T, B..., F)`` from ``carry``,
-    zeroing the carry after step ``t`` where ``done[t]``; returns ``(T, B..., H)``.
+    zeroing the carry after step ``t`` where ``done[t]``; returns the final carry
+    and the outputs ``(T, B..., H)``.
 
     Jitted at module level: an eager ``lax.scan`` over a fresh closure would
     recompile on every call (and keep every executable); this compiles once per
@@ -214,8 +246,7 @@ def _scan(cell: nnx.Module, features: jax.Array, carry: Carry, done: jax.Array |
 
     if remat:
         step = jax.checkpoint(step)
-    _, ys = jax.lax.scan(step, carry, (features, done))
-    return ys
+    return jax.lax.scan(step, carry, (features, done))
 
 
 def _cell_name(cell_type: str | type[nnx.Module]) -> str:

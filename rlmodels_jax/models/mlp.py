@@ -25,7 +25,9 @@ class SharedActorCritic(Model):
     ``Categorical`` over ``action_space_size`` choices) and ``value`` is
     ``(..., 1)``. ``sequence`` and the recurrent keywords (``initial_carry``,
     ``done``) are accepted so one training loop drives every model, and have no
-    effect: the model has no carry and acts on every leading index alike.
+    effect: the model has no carry and acts on every leading index alike;
+    ``return_carry=True`` adds ``None`` as a third output, ``carry`` is None,
+    ``reset`` does nothing and ``step(x, None)`` is ``(*model(x), None)``.
 
     Attributes: ``network`` (torso, ``nnx.Sequential``; empty for
     ``architecture=[]``), ``actor_mu``, ``actor_sigma`` (softplus head, or None
@@ -66,10 +68,17 @@ class SharedActorCritic(Model):
         self.critic = linear(features, 1, self.critic_scale, key, self.dtype)
 
     def __call__(
-        self, x: jax.Array | np.ndarray, sequence: bool = False, *, initial_carry: Any = None, done: Any = None
-    ) -> tuple[Policy, jax.Array]:
+        self,
+        x: jax.Array | np.ndarray,
+        sequence: bool = False,
+        *,
+        initial_carry: Any = None,
+        done: Any = None,
+        return_carry: bool = False,
+    ) -> tuple[Policy, jax.Array] | tuple[Policy, jax.Array, None]:
         features = self.network(self._observation(x))
-        return self._policy(features), self.critic(features)
+        pi, value = self._policy(features), self.critic(features)
+        return (pi, value, None) if return_carry else (pi, value)
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -131,10 +140,17 @@ class ActorCritic(Model):
         self._init_heads(actor_features, self.actor_scale, key)
 
     def __call__(
-        self, x: jax.Array | np.ndarray, sequence: bool = False, *, initial_carry: Any = None, done: Any = None
-    ) -> tuple[Policy, jax.Array]:
+        self,
+        x: jax.Array | np.ndarray,
+        sequence: bool = False,
+        *,
+        initial_carry: Any = None,
+        done: Any = None,
+        return_carry: bool = False,
+    ) -> tuple[Policy, jax.Array] | tuple[Policy, jax.Array, None]:
         x = self._observation(x)
-        return self._policy(self.actor_torso(x)), self.critic(x)
+        pi, value = self._policy(self.actor_torso(x)), self.critic(x)
+        return (pi, value, None) if return_carry else (pi, value)
 
     @property
     def metadata(self) -> dict[str, Any]:

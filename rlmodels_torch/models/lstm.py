@@ -10,6 +10,7 @@ import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
+from rlmodels_common.carry import check_pair, reset_mask_shape
 from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE, positive_int
 from rlmodels_common.metadata import CELL_TYPES
 
@@ -81,9 +82,10 @@ class FusedLSTM(nn.Module):
         h, c = torch.lstm_cell(x, (h, c), self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return c, h
 
-    def sequence(self, x: torch.Tensor, carry: Carry) -> torch.Tensor:
-        """Fused pass over time-major ``x`` ``(T, B..., in)`` from ``carry``; returns ``(T, B..., H)``."""
-        return self._fused(x, carry)[0]
+    def sequence(self, x: torch.Tensor, carry: Carry) -> tuple[torch.Tensor, Carry]:
+        """Fused pass over time-major ``x`` ``(T, B..., in)`` from ``carry``; returns
+        the outputs ``(T, B..., H)`` and the final carry."""
+        return self._fused(x, carry)
 
     def _fused(self, x: torch.Tensor, carry: Carry) -> tuple[torch.Tensor, Carry]:
         """``torch.lstm`` over ``x`` ``(T, B..., in)``: outputs ``(T, B..., H)`` and the final carry."""
@@ -146,27 +148,34 @@ class LSTMActorCritic(Model):
     """Encoder ``Linear(obs_dim, hidden_features) + activation``, an LSTM with
     ``lstm_features`` units, and linear policy and value heads on its output.
 
-    Calling modes (as ``rlmodels_jax.LSTMActorCritic``):
+    Calling modes (as ``rlmodels_jax.LSTMActorCritic``; docs/recurrent.md):
 
-    - ``model(x)``: one step. ``x`` is ``(..., obs_dim)``; the persistent carry
-      ``(c, h)``, each ``(..., lstm_features)``, lives in non-persistent buffers
-      (moved by ``.to()``, never in ``state_dict`` or checkpoints) and is used
-      and updated. When the leading shape of ``x`` differs from the carry's, the
-      carry is re-allocated as zeros first.
-    - ``model.step(x, carry)``: one step with the carry passed in and returned,
-      ``(pi, value, carry)``; the persistent carry is not touched.
+    - ``model(x)``: one step. ``x`` is ``(*batch, obs_dim)``; the persistent
+      carry ``model.carry``, ``(c, h)`` each ``(*batch, lstm_features)``, is
+      used and updated. It lives in non-persistent buffers (moved by ``.to()``,
+      never in ``state_dict`` or checkpoints). When ``batch`` differs from the
+      carry's, the carry is re-allocated as zeros first.
+    - ``model.step(x, carry)``: one step from an explicit ``carry`` (None: zeros),
+      returning ``(pi, value, new_carry)``; the persistent carry is not touched.
     - ``model(x, sequence=True, initial_carry=None, done=None)``: ``x`` is
-      time-major ``(T, B..., obs_dim)``; returns outputs for every step. The
-      carry starts at ``initial_carry`` (``(c, h)``, each ``(B..., lstm_features)``)
-      or zeros; where ``done[t]`` (``(T, B...)`` bool) is True it is zeroed
+      time-major ``(T, *batch, obs_dim)``; returns outputs for every step. The
+      carry starts at ``initial_carry`` (``(c, h)``, each ``(*batch, lstm_features)``)
+      or zeros; where ``done[t]`` (``(T, *batch)`` bool) is True it is zeroed
       *after* step ``t``. Without ``done`` the fused ``nn.LSTM`` kernel runs;
       with it, the cell is stepped with masked zeroing. The persistent carry is
       not touched.
 
+    ``return_carry=True`` adds the carry after the last step (after its
+    ``done`` zeroing) as a third output, ``(pi, value, carry)``, in either mode.
+    Stepping from ``model.carry = initial_carry`` with ``model.reset(mask=done[t])``
+    after each step gives sequence mode's outputs and final carry.
+    ``model.initial_carry(batch)`` is the zero carry a fresh episode starts from.
+
     ``cell_type`` (``"OptimizedLSTMCell"`` or ``"LSTMCell"``) only names the
     Flax parameter layout the checkpoint uses and the recurrent initialisation;
     the math is the same. ``remat=True`` recomputes the recurrence in the
-    backward pass (``torch.utils.checkpoint``) to save memory.
+    backward pass (``torch.utils.checkpoint``) to save memory. ``device`` places
+    the parameters and the carry (as ``.to(device)`` after construction).
     """
 
     def __init__(
@@ -185,6 +194,7 @@ class LSTMActorCritic(Model):
         carry_leading_shape: tuple[int, ...] = (),
         discrete: bool = False,
         dtype: Any = "float32",
+        device: torch.device | str | None = None,
     ) -> None:
         self._init_common(
             observation_space_size, action_space_size, activation, action_space,
@@ -207,36 +217,50 @@ class LSTMActorCritic(Model):
         zeros = torch.zeros((*self.carry_leading_shape, self.lstm_features), dtype=TORCH_DTYPES[self.dtype])
         self.register_buffer("c", zeros, persistent=False)
         self.register_buffer("h", zeros.clone(), persistent=False)
+        if device is not None:  # drawn on the CPU, where the generator is, then moved
+            self.to(device)
 
     @property
     def carry(self) -> Carry:
-        """The persistent carry ``(c, h)``, each ``(..., lstm_features)``."""
+        """The persistent carry ``(c, h)``, each ``(*batch, lstm_features)``, that
+        ``model(x)`` continues from. Assign a pair (any batch shape, floating
+        dtype) to continue from it; it is checked and cast to the model's dtype
+        and device."""
         return self.c, self.h
 
-    def reset(self, shape: tuple[int, ...], mask: torch.Tensor | np.ndarray | None = None) -> None:
-        """Reset the persistent carry for observations of shape ``shape``.
+    @carry.setter
+    def carry(self, value: Carry) -> None:
+        self.c, self.h = self._checked_carry(value, None, "carry")
 
-        If the carry is not ``(*shape[:-1], lstm_features)``, allocate zeros of
-        that shape. Otherwise zero all of it (``mask=None``) or the entries whose
-        ``mask`` flag is True (``mask`` is ``(shape[0],)``, along axis 0; a single
-        flag ``()`` for an unbatched carry, so ``reset(mask=done[t])`` mirrors
-        sequence mode's ``done`` for every batch shape it accepts).
+    def initial_carry(self, batch_shape: tuple[int, ...] = ()) -> Carry:
+        """The carry a fresh episode starts from: zeros ``(c, h)``, each
+        ``(*batch_shape, lstm_features)``, of the model's dtype and device."""
+        zeros = self.h.new_zeros((*batch_shape, self.lstm_features))
+        return zeros, zeros.clone()
+
+    def reset(self, shape: tuple[int, ...] | None = None, mask: torch.Tensor | np.ndarray | None = None) -> None:
+        """Zero the persistent carry: all of it, or the entries whose ``mask`` flag is True.
+
+        ``mask`` (bool) has the carry's batch shape (``done[t]``, so stepping with
+        ``reset(mask=done[t])`` after each step is sequence mode with ``done``) or
+        ``(batch[0],)``, one flag per environment along axis 0; an unbatched
+        carry takes a single flag ``()``. ``shape`` (optional) is the shape of
+        the coming observations, ``(*batch, obs_dim)``: if the carry is not
+        ``(*batch, lstm_features)``, it becomes zeros of that shape (``mask``
+        unused).
         """
-        target = (*tuple(shape)[:-1], self.lstm_features)
-        if tuple(self.h.shape) != target:
-            self.c = self.h.new_zeros(target)
-            self.h = self.h.new_zeros(target)
-            return
+        if shape is not None:
+            target = (*tuple(shape)[:-1], self.lstm_features)
+            if tuple(self.h.shape) != target:
+                self.c = self.h.new_zeros(target)
+                self.h = self.h.new_zeros(target)
+                return
         if mask is None:
             self.c = torch.zeros_like(self.c)
             self.h = torch.zeros_like(self.h)
             return
         mask = torch.as_tensor(mask, device=self.h.device)
-        expected = target[:1] if len(target) > 1 else ()
-        if tuple(mask.shape) != expected:
-            rule = "one flag per environment along axis 0" if expected else "a single flag, the carry has no batch axis"
-            raise ValueError(f"expected mask shape {expected}, {rule}, got {tuple(mask.shape)}")
-        keep = ~mask.to(torch.bool).reshape(expected + (1,) * (len(target) - len(expected)))
+        keep = ~mask.to(torch.bool).reshape(reset_mask_shape(tuple(self.h.shape[:-1]), tuple(mask.shape)))
         self.c = torch.where(keep, self.c, 0.0)
         self.h = torch.where(keep, self.h, 0.0)
 
@@ -247,10 +271,11 @@ class LSTMActorCritic(Model):
         *,
         initial_carry: Carry | None = None,
         done: torch.Tensor | np.ndarray | None = None,
-    ) -> tuple[Policy, torch.Tensor]:
+        return_carry: bool = False,
+    ) -> tuple[Policy, torch.Tensor] | tuple[Policy, torch.Tensor, Carry]:
         x = self._observation(x)
         if sequence:
-            y = self._sequence(x, initial_carry, done)
+            y, carry = self._sequence(x, initial_carry, done)
         else:
             if initial_carry is not None or done is not None:
                 raise ValueError("initial_carry and done apply to sequence mode; pass sequence=True")
@@ -259,33 +284,42 @@ class LSTMActorCritic(Model):
             c, y = self.cell.step(self.encoder(x), _usable(self.carry))
             # Straight into the buffer dict: Module.__setattr__'s checks cost ~6 us
             # a step at batch 1, where the whole act step is ~230 us (benchmarks/).
-            self._buffers["c"], self._buffers["h"] = c, y
-        return self._policy(y), self.critic(y)
+            self._buffers["c"], self._buffers["h"] = carry = c, y
+        pi, value = self._policy(y), self.critic(y)
+        return (pi, value, carry) if return_carry else (pi, value)
 
-    def step(self, x: torch.Tensor | np.ndarray, carry: Carry) -> tuple[Policy, torch.Tensor, Carry]:
-        """One step from an explicit ``carry`` ``(c, h)``, each ``(..., lstm_features)``;
-        returns ``(pi, value, new_carry)`` and leaves the persistent carry alone."""
+    def step(self, x: torch.Tensor | np.ndarray, carry: Carry | None) -> tuple[Policy, torch.Tensor, Carry]:
+        """One step from an explicit ``carry`` ``(c, h)``, each ``(*batch, lstm_features)``
+        for ``x`` ``(*batch, obs_dim)`` (None: zeros, a fresh episode); returns
+        ``(pi, value, new_carry)`` and leaves the persistent carry alone."""
         x = self._observation(x)
-        shape = (*x.shape[:-1], self.lstm_features)
-        if len(carry) != 2 or any(tuple(a.shape) != shape for a in carry):
-            raise ValueError(f"expected carry (c, h) of shapes {shape}, got {tuple(tuple(a.shape) for a in carry)}")
+        batch = tuple(x.shape[:-1])
+        carry = self.initial_carry(batch) if carry is None else self._checked_carry(carry, batch, "carry")
         carry = self.cell.step(self.encoder(x), _usable(carry))
         return self._policy(carry[1]), self.critic(carry[1]), carry
 
-    def _sequence(self, x: torch.Tensor, initial_carry: Carry | None, done: Any) -> torch.Tensor:
+    def _checked_carry(self, carry: Any, batch: tuple[int, ...] | None, what: str) -> Carry:
+        """``carry`` as a ``(c, h)`` pair of the model's dtype and device, each
+        ``(*batch, lstm_features)`` (any common ``batch`` if None); ValueError otherwise."""
+        check_pair(carry, batch, self.lstm_features, what)
+        c, h = (a if isinstance(a, torch.Tensor) else torch.as_tensor(np.array(a)) for a in carry)  # a copy: JAX buffers are read-only
+        if not (c.is_floating_point() and h.is_floating_point()):
+            raise ValueError(f"expected {what} (c, h) of a floating dtype, got {c.dtype} and {h.dtype}")
+        like = self.actor_mu.weight
+        return c.to(dtype=like.dtype, device=like.device), h.to(dtype=like.dtype, device=like.device)
+
+    def _sequence(self, x: torch.Tensor, initial_carry: Carry | None, done: Any) -> tuple[torch.Tensor, Carry]:
+        """Outputs ``(T, *batch, lstm_features)`` and the final carry."""
         if x.ndim < 2:
             raise ValueError(f"sequence mode expects time-major (T, B..., {self.obs_dim}), got {tuple(x.shape)}")
-        carry_shape = (*x.shape[1:-1], self.lstm_features)
+        batch = tuple(x.shape[1:-1])
         if initial_carry is None:
-            carry = (x.new_zeros(carry_shape), x.new_zeros(carry_shape))
+            carry = self.initial_carry(batch)
         else:
-            carry = _usable(tuple(torch.as_tensor(a, dtype=x.dtype, device=x.device) for a in initial_carry))
-            shapes = tuple(tuple(a.shape) for a in carry)
-            if len(carry) != 2 or shapes != (carry_shape, carry_shape):
-                raise ValueError(f"expected initial_carry (c, h) of shapes {carry_shape}, got {shapes}")
+            carry = _usable(self._checked_carry(initial_carry, batch, "initial_carry"))
         features = self.encoder(x)
         if x.shape[0] == 0:  # torch.lstm refuses T = 0; JAX's scan returns the empty outputs
-            return features.new_zeros((*x.shape[:-1], self.lstm_features))
+            return features.new_zeros((*x.shape[:-1], self.lstm_features)), carry
         if done is None:
             return self._maybe_remat(self.cell.sequence, features, carry)
         done = torch.as_tensor(done, device=x.device)
@@ -296,7 +330,7 @@ class LSTMActorCritic(Model):
         # inf (a multiply by (1 - done), as hand-written loops do, would leak it into
         # the next episode, which JAX and reset() do not), ~4x cheaper than
         # torch.where on CPU, and nothing at all for steps where no row ends.
-        T, rows = x.shape[0], math.prod(x.shape[1:-1])
+        T, rows = x.shape[0], math.prod(batch)
         steps, ended = torch.nonzero(done.reshape(T, rows), as_tuple=True)
         counts = torch.bincount(steps, minlength=T).tolist()
         features = features.reshape(T, rows, features.shape[-1])
@@ -307,7 +341,8 @@ class LSTMActorCritic(Model):
             ys.append(carry[1])
             if counts[t]:
                 carry = (carry[0].index_fill(0, resets, 0.0), carry[1].index_fill(0, resets, 0.0))
-        return torch.stack(ys).reshape(*x.shape[:-1], self.lstm_features)
+        final = (carry[0].reshape(*batch, self.lstm_features), carry[1].reshape(*batch, self.lstm_features))
+        return torch.stack(ys).reshape(*x.shape[:-1], self.lstm_features), final
 
     def _maybe_remat(self, fn: Any, *args: Any) -> Any:
         if self.remat and torch.is_grad_enabled():

@@ -24,7 +24,10 @@ class SharedActorCritic(Model):
     ``Categorical`` over ``action_space_size`` choices) and ``value`` is
     ``(..., 1)``. ``sequence`` and the recurrent keywords (``initial_carry``,
     ``done``) are accepted so one training loop drives every model, and have no
-    effect: the model has no carry and acts on every leading index alike.
+    effect: the model has no carry and acts on every leading index alike;
+    ``return_carry=True`` adds ``None`` as a third output, ``carry`` is None,
+    ``reset`` does nothing and ``step(x, None)`` is ``(*model(x), None)``.
+    ``device`` places the parameters (as ``.to(device)`` after construction).
 
     Attributes: ``network`` (torso, ``Sequential``; empty for
     ``architecture=[]``), ``actor_mu``, ``actor_sigma`` (softplus head, or None
@@ -47,6 +50,7 @@ class SharedActorCritic(Model):
         actor_sigma_head: bool = False,
         discrete: bool = False,
         dtype: Any = "float32",
+        device: torch.device | str | None = None,
     ) -> None:
         self._init_common(
             observation_space_size, action_space_size, activation, action_space,
@@ -63,12 +67,21 @@ class SharedActorCritic(Model):
         features = self.architecture[-1] if self.architecture else self.obs_dim
         self._init_heads(features, self.actor_scale, key)
         self.critic = linear(features, 1, self.critic_scale, key, self.dtype)
+        if device is not None:  # drawn on the CPU, where the generator is, then moved
+            self.to(device)
 
     def forward(
-        self, x: torch.Tensor | np.ndarray, sequence: bool = False, *, initial_carry: Any = None, done: Any = None
-    ) -> tuple[Policy, torch.Tensor]:
+        self,
+        x: torch.Tensor | np.ndarray,
+        sequence: bool = False,
+        *,
+        initial_carry: Any = None,
+        done: Any = None,
+        return_carry: bool = False,
+    ) -> tuple[Policy, torch.Tensor] | tuple[Policy, torch.Tensor, None]:
         features = self.network(self._observation(x))
-        return self._policy(features), self.critic(features)
+        pi, value = self._policy(features), self.critic(features)
+        return (pi, value, None) if return_carry else (pi, value)
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -107,6 +120,7 @@ class ActorCritic(Model):
         actor_sigma_head: bool = False,
         discrete: bool = False,
         dtype: Any = "float32",
+        device: torch.device | str | None = None,
     ) -> None:
         self._init_common(
             observation_space_size, action_space_size, activation, action_space,
@@ -128,12 +142,21 @@ class ActorCritic(Model):
         )
         actor_features = self.actor_architecture[-1] if self.actor_architecture else self.obs_dim
         self._init_heads(actor_features, self.actor_scale, key)
+        if device is not None:  # drawn on the CPU, where the generator is, then moved
+            self.to(device)
 
     def forward(
-        self, x: torch.Tensor | np.ndarray, sequence: bool = False, *, initial_carry: Any = None, done: Any = None
-    ) -> tuple[Policy, torch.Tensor]:
+        self,
+        x: torch.Tensor | np.ndarray,
+        sequence: bool = False,
+        *,
+        initial_carry: Any = None,
+        done: Any = None,
+        return_carry: bool = False,
+    ) -> tuple[Policy, torch.Tensor] | tuple[Policy, torch.Tensor, None]:
         x = self._observation(x)
-        return self._policy(self.actor_torso(x)), self.critic(x)
+        pi, value = self._policy(self.actor_torso(x)), self.critic(x)
+        return (pi, value, None) if return_carry else (pi, value)
 
     @property
     def metadata(self) -> dict[str, Any]:

@@ -35,12 +35,40 @@ class Model(Factory, nn.Module):
     dtype: str
 
     def forward(
-        self, x: torch.Tensor, sequence: bool = False, *, initial_carry: Any = None, done: Any = None
-    ) -> tuple[Policy, torch.Tensor]:
+        self,
+        x: torch.Tensor,
+        sequence: bool = False,
+        *,
+        initial_carry: Any = None,
+        done: Any = None,
+        return_carry: bool = False,
+    ) -> tuple[Policy, torch.Tensor] | tuple[Policy, torch.Tensor, Any]:
         raise NotImplementedError
 
-    def reset(self, shape: tuple[int, ...], mask: torch.Tensor | None = None) -> None:
+    # The recurrent-state API (docs/recurrent.md). Feed-forward models have no
+    # carry: these accept it as None, so one training loop drives every model.
+
+    @property
+    def carry(self) -> Any:
+        """The persistent carry: None, feed-forward models have none."""
+        return None
+
+    @carry.setter
+    def carry(self, value: Any) -> None:
+        if value is not None:
+            raise ValueError(f"{type(self).__name__} is feed-forward and has no carry; expected None, got {type(value).__name__}")
+
+    def initial_carry(self, batch_shape: tuple[int, ...] = ()) -> Any:
+        """The carry a fresh episode starts from: None, feed-forward models have none."""
+        return None
+
+    def reset(self, shape: tuple[int, ...] | None = None, mask: Any = None) -> None:
         """Reset the recurrent state; feed-forward models have none, so this does nothing."""
+
+    def step(self, x: torch.Tensor | np.ndarray, carry: Any) -> tuple[Policy, torch.Tensor, Any]:
+        """``model(x)`` with the carry passed in and returned: ``(pi, value, None)``."""
+        self.carry = carry  # None, or a clear error
+        return *self(x), None
 
     @property
     def metadata(self) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from rlmodels.extras import require_extra
+from rlmodels_common.extras import require_extra
 
 
 def test_the_core_imports_no_adapter_library():

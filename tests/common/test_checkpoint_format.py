@@ -96,3 +96,17 @@ def test_a_file_is_not_a_checkpoint(tmp_path):
     with pytest.raises(CheckpointError, match="is not a directory"):
         read_checkpoint(tmp_path / "f")
     assert not fmt.is_checkpoint(tmp_path / "f")
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o002, 0o022, 0o027, 0o077])
+def test_modes_follow_the_umask_as_for_any_file_the_user_writes(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        for model_type in ("First", "Replacement"):  # a new checkpoint, then one replacing it
+            path = write_checkpoint(tmp_path / "c", model_type, {}, TENSORS)
+            assert oct(os.stat(path).st_mode & 0o777) == oct(0o777 & ~umask)
+            for name in (fmt.CONFIG_FILE, fmt.WEIGHTS_FILE):
+                assert oct(os.stat(path / name).st_mode & 0o777) == oct(0o666 & ~umask), name
+    finally:
+        os.umask(previous)
+    assert os.listdir(tmp_path) == ["c"] and read_checkpoint(tmp_path / "c").model_type == "Replacement"

@@ -2,7 +2,9 @@
 the error paths (bad paths, bad checkpoints, bad options, a missing backend).
 Runs in both the jax and the torch environment."""
 
+import importlib.metadata
 import importlib.util
+import os
 import json
 import shutil
 import subprocess
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from rlmodels.cli import EXIT_BAD_INPUT, EXIT_OK, main
-from tests.broken_checkpoints import broken, golden
+from tests.broken_checkpoints import EDIT_ERRORS, EDITS, broken, golden
 
 CHECKPOINT = golden("lstm_box")
 
@@ -36,10 +38,14 @@ def test_inspect_shows_type_configuration_and_every_parameter(capsys):
     assert len(rows) == 3
 
 
-def test_inspect_shows_a_model_type_no_backend_registers(capsys, tmp_path):
-    # a user-registered model: inspect needs no registry, so it still reads
-    status, out, _ = run(capsys, "inspect", str(broken(tmp_path, "unknown model type")))
-    assert status == EXIT_OK and "Transformer, 1,701 parameters" in out
+@pytest.mark.parametrize("how", sorted(EDITS))
+def test_inspect_refuses_what_load_refuses(capsys, tmp_path, how):
+    # checked as load checks it (rlmodels_common.contract), without jax or torch
+    path = broken(tmp_path, how)
+    status, out, err = run(capsys, "inspect", str(path))
+    assert status == EXIT_BAD_INPUT and out == ""
+    assert err.startswith("rlmodels inspect: error: ") and str(path) in err and err.count("\n") == 1
+    assert EDIT_ERRORS[how] in err
 
 
 @pytest.mark.parametrize("command", [[], ["inspect"], ["check"], ["export"], ["demo"]])
@@ -108,7 +114,7 @@ def test_missing_path_is_a_one_line_error(capsys, tmp_path, command):
 def test_check_without_both_backends_says_what_to_install(capsys):
     status, out, err = run(capsys, "check", str(CHECKPOINT))
     assert status == EXIT_BAD_INPUT
-    assert "rlmodels.compare_checkpoint needs" in err and "pip install -c constraints.txt 'rlmodels[" in err
+    assert "rlmodels.compare_checkpoint needs" in err and "pip install 'rlmodels-parity[" in err and "constraints.txt" not in err
 
 
 def test_the_console_script_is_installed_and_runs():
@@ -119,3 +125,44 @@ def test_the_console_script_is_installed_and_runs():
     assert "LSTMActorCritic, 1,701 parameters" in done.stdout
     done = subprocess.run([script, "inspect", "/nonexistent"], capture_output=True, text=True, timeout=120)
     assert done.returncode == EXIT_BAD_INPUT and done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv", [["inspect", str(CHECKPOINT)], ["--help"], ["inspect", "--help"], ["--version"]])
+def test_a_reader_closing_stdout_is_not_an_error(argv):
+    # The pipe's read end is closed before the command starts, so every write
+    # meets EPIPE, deterministically (with `| head -1` that is a race).
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, "-m", "rlmodels.cli", *argv], stdout=write, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (EXIT_OK, "")
+
+
+def test_inspect_piped_to_head_prints_one_line_and_no_error(tmp_path):
+    done = subprocess.run(
+        f"{sys.executable} -m rlmodels.cli inspect {CHECKPOINT} | head -1; echo status ${{PIPESTATUS[0]}}",
+        shell=True, executable="bash", capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.stdout == f"{CHECKPOINT}: LSTMActorCritic, 1,701 parameters in 10 tensors\nstatus 0\n"
+    assert done.stderr == ""
+
+
+def test_version_names_the_release_every_package_shares(capsys):
+    import rlmodels
+    import rlmodels_common
+
+    with pytest.raises(SystemExit) as exit:
+        main(["--version"])
+    assert exit.value.code == 0
+    assert capsys.readouterr().out.startswith(f"rlmodels {rlmodels_common.__version__} (jax ")
+    assert rlmodels.__version__ == rlmodels_common.__version__ == importlib.metadata.version("rlmodels-parity")
+
+
+@pytest.mark.parametrize("command", ["inspect", "check", "export", "demo"])
+def test_each_command_says_what_it_does_in_its_help(capsys, command):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    description = capsys.readouterr().out.split("\n\n")[1]
+    assert description[0].isupper() and description.endswith(".") and description.count(".") == 1, description

@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import jax
 import numpy as np
@@ -12,6 +14,8 @@ from hypothesis import strategies as st
 
 import rlmodels_jax as rj
 from rlmodels_common.checkpoint_format import CONFIG_FILE, FORMAT_VERSION, WEIGHTS_FILE, CheckpointError
+from rlmodels.cli import EXIT_BAD_INPUT, main
+from tests.broken_checkpoints import EDIT_ERRORS, EDITS, broken, golden
 from tests.jax.builders import MODEL_TYPES, build, configs, observations, randomize
 
 
@@ -158,13 +162,13 @@ def test_metadata_with_missing_or_extra_keys(saved):
     del meta["in_scale"]
     meta["dropout_rate"] = 0.1
     rewrite_config(saved, metadata=meta)
-    assert_load_fails(saved, r"missing keys \['in_scale'\], unexpected keys \['dropout_rate'\]")
+    assert_load_fails(saved, r"config.json: SharedActorCritic metadata: missing keys \['in_scale'\]; unexpected keys \['dropout_rate'\]; expected exactly action_space, ")
 
 
 def test_metadata_that_no_model_accepts(saved):
     config = json.loads((saved / CONFIG_FILE).read_text())
     rewrite_config(saved, metadata={**config["metadata"], "action_space_size": 0})
-    assert_load_fails(saved, r"metadata does not describe a valid model: expected action_space_size to be a positive integer, got 0")
+    assert_load_fails(saved, r"config.json: SharedActorCritic metadata: expected action_space_size to be a positive integer, got 0")
 
 
 def test_unknown_activation_name(saved):
@@ -180,3 +184,37 @@ def test_lstm_carry_is_not_saved(tmp_path, model_type):
     rj.save(model, tmp_path / "p")
     names = safetensors.numpy.load_file(str(tmp_path / "p" / WEIGHTS_FILE))
     assert not {"c", "h"} & set(names)
+
+
+@pytest.mark.parametrize("how", sorted(EDITS))
+def test_load_refuses_hand_edits_with_the_message_inspect_gives(capsys, tmp_path, how):
+    path = broken(tmp_path, how)
+    with pytest.raises(CheckpointError) as error:
+        rj.load(path)
+    assert EDIT_ERRORS[how] in str(error.value)
+    assert main(["inspect", str(path)]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err == f"rlmodels inspect: error: {' '.join(str(error.value).split())}\n"
+
+
+def test_load_casts_in_one_call():
+    path = golden("lstm_box")
+    with jax.enable_x64(True):
+        model = rj.load(path, dtype="float64")
+        assert model.dtype == "float64" and model.carry[0].dtype == np.float64
+        assert {v.dtype for v in model.canonical_params().values()} == {np.dtype("float64")}
+        x = np.asarray(observations((3,), obs=5), np.float64)
+        np.testing.assert_array_equal(model(x)[1], rj.with_dtype(rj.load(path), "float64")(x)[1])
+
+
+def test_load_places_every_array_on_the_device_asked_for():
+    # Two host devices, so the one asked for is not the default (set before JAX starts).
+    script = (
+        "import jax, rlmodels_jax as rj\n"
+        "from flax import nnx\n"
+        f"model = rj.load({str(golden('lstm_box'))!r}, device=jax.devices()[1])\n"
+        "print(sorted({d.id for a in jax.tree.leaves(nnx.state(model)) for d in a.devices()}))\n"
+    )
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2", "JAX_PLATFORMS": "cpu"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[1]"

@@ -44,7 +44,7 @@ def test_from_jax_hands_over_the_carry_only_when_asked():
 
 def test_from_torch_without_torch_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # what an environment without torch looks like
-    with pytest.raises(ImportError, match=r"rlmodels_jax.from_torch needs torch.*pip install -c constraints.txt 'rlmodels\[torch\]'"):
+    with pytest.raises(ImportError, match=r"rlmodels_jax.from_torch needs torch.*pip install 'rlmodels-parity\[torch\]' \(for the CPU-only build of torch, run pip install torch --index-url https://download.pytorch.org/whl/cpu first\)$"):
         rj.from_torch(object())
 
 

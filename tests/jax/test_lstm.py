@@ -11,8 +11,8 @@ import rlmodels_jax as rj
 from tests.agree import assert_agree
 from tests.jax.builders import build, observations, randomize
 
-BATCHES = st.one_of(st.just(()), st.integers(1, 4).map(lambda b: (b,)))
-"""Batch shapes for which reset(mask=done[t]) mirrors sequence mode's done."""
+BATCHES = st.lists(st.integers(1, 3), max_size=2).map(tuple)
+"""Batch shapes (), (B,) and (B0, B1): reset(mask=done[t]) mirrors sequence mode's done for each."""
 
 
 def lstm(**kwargs):
@@ -173,24 +173,26 @@ def test_reset_with_mask_zeroes_only_the_masked_environments():
 def test_bad_masks_name_expected_and_actual():
     model = lstm()
     stepped(model)
-    with pytest.raises(ValueError, match=r"expected mask shape \(4,\), one flag per environment along axis 0, got \(3,\)"):
+    with pytest.raises(ValueError, match=r"expected mask shape \(4,\) \(the carry's batch shape\), got \(3,\)"):
         model.reset((4, 4), mask=np.zeros(3, bool))
+    model.reset((2, 3, 4))
+    with pytest.raises(ValueError, match=r"expected mask shape \(2, 3\) \(the carry's batch shape\) or \(2,\) \(one flag per environment along axis 0\), got \(3,\)"):
+        model.reset(mask=np.zeros(3, bool))
+    with pytest.raises(ValueError, match=r"expected mask shape \(2, 3\) .*, got \(2, 1\)"):
+        model.reset(mask=np.zeros((2, 1), bool))
     model.reset((4,))
-    with pytest.raises(ValueError, match=r"expected mask shape \(\), a single flag, the carry has no batch axis, got \(1,\)"):
+    with pytest.raises(ValueError, match=r"expected mask shape \(\) \(a single flag: the carry has no batch axis\), got \(1,\)"):
         model.reset((4,), mask=np.zeros(1, bool))
 
 
 def single_steps(model, x, done, carry=None):
     """Values from stepping through x (T, B..., obs) from ``carry`` (zeros if None),
     calling ``reset(mask=done[t])`` after each step."""
-    if carry is None:
-        model.reset(x[0].shape)
-    else:
-        model.c.set_value(carry[0]), model.h.set_value(carry[1])
+    model.carry = model.initial_carry(x.shape[1:-1]) if carry is None else carry
     values = []
     for t in range(x.shape[0]):
         values.append(model(x[t])[1])
-        model.reset(x[t].shape, mask=done[t])
+        model.reset(mask=done[t])
     return jnp.stack(values)
 
 
@@ -204,10 +206,12 @@ def test_sequence_with_done_equals_single_steps_with_masked_resets(T, batch, see
     carry = tuple(jnp.asarray(rng.standard_normal((2, *batch, 5)), jnp.float32)) if with_carry else None
     model.reset((7, 4))  # the sequence must not depend on (or touch) the persistent carry
     before = model.carry
-    pi, value = model(x, sequence=True, done=done, initial_carry=carry)
+    pi, value, final = model(x, sequence=True, done=done, initial_carry=carry, return_carry=True)
     np.testing.assert_array_equal(model.carry[0], before[0])
     want = single_steps(model, x, done, carry)
     assert_agree(value, want)
+    for got, stepped_ in zip(final, model.carry):  # the final carry is where stepping ends
+        assert_agree(got, stepped_)
     assert pi.batch_shape == (T, *batch) and value.shape == (T, *batch, 1)
 
 

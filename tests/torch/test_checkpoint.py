@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 import rlmodels_torch as rt
 from rlmodels_common.checkpoint_format import CONFIG_FILE, FORMAT_VERSION, WEIGHTS_FILE, CheckpointError
+from rlmodels.cli import EXIT_BAD_INPUT, main
+from tests.broken_checkpoints import EDIT_ERRORS, EDITS, broken, golden
 from tests.torch.builders import MODEL_TYPES, build, configs, observations, randomize
 
 
@@ -157,13 +159,13 @@ def test_metadata_with_missing_or_extra_keys(saved):
     del meta["in_scale"]
     meta["dropout_rate"] = 0.1
     rewrite_config(saved, metadata=meta)
-    assert_load_fails(saved, r"missing keys \['in_scale'\], unexpected keys \['dropout_rate'\]")
+    assert_load_fails(saved, r"config.json: SharedActorCritic metadata: missing keys \['in_scale'\]; unexpected keys \['dropout_rate'\]; expected exactly action_space, ")
 
 
 def test_metadata_that_no_model_accepts(saved):
     config = json.loads((saved / CONFIG_FILE).read_text())
     rewrite_config(saved, metadata={**config["metadata"], "action_space_size": 0})
-    assert_load_fails(saved, r"metadata does not describe a valid model: expected action_space_size to be a positive integer, got 0")
+    assert_load_fails(saved, r"config.json: SharedActorCritic metadata: expected action_space_size to be a positive integer, got 0")
 
 
 def test_unknown_activation_name(saved):
@@ -192,3 +194,32 @@ def test_a_torch_trained_bias_pair_is_folded_into_the_flax_bias(tmp_path):
     loaded = rt.load(tmp_path / "p")
     assert torch.all(loaded.cell.bias_ih == 0)
     np.testing.assert_allclose(loaded(x)[1].detach(), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("how", sorted(EDITS))
+def test_load_refuses_hand_edits_with_the_message_inspect_gives(capsys, tmp_path, how):
+    path = broken(tmp_path, how)
+    with pytest.raises(CheckpointError) as error:
+        rt.load(path)
+    assert EDIT_ERRORS[how] in str(error.value)
+    assert main(["inspect", str(path)]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err == f"rlmodels inspect: error: {' '.join(str(error.value).split())}\n"
+
+
+def test_load_places_and_casts_in_one_call():
+    path = golden("lstm_box")
+    model = rt.load(path, dtype="float64")
+    assert model.dtype == "float64" and model.carry[0].dtype == torch.float64
+    assert {p.dtype for p in model.parameters()} == {torch.float64}
+    x = observations((3,), obs=5).double()
+    np.testing.assert_array_equal(model(x)[1].detach(), rt.load(path).double()(x)[1].detach())
+    meta = rt.load(path, device="meta", dtype=torch.float64)  # a device that is not the CPU, on every machine
+    assert {p.device.type for p in meta.parameters()} | {a.device.type for a in meta.carry} == {"meta"}
+    assert meta.dtype == "float64"
+
+
+@pytest.mark.parametrize("model_type", MODEL_TYPES)
+def test_constructors_take_a_device(model_type):
+    model = build(model_type, device="meta")
+    assert {p.device.type for p in model.parameters()} == {"meta"}
+    assert {a.device.type for a in model.carry or ()} <= {"meta"}

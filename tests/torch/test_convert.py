@@ -46,7 +46,7 @@ def test_from_torch_hands_over_the_carry_only_when_asked():
 
 def test_from_jax_without_jax_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "jax", None)  # what an environment without JAX looks like
-    with pytest.raises(ImportError, match=r"rlmodels_torch.from_jax needs jax.*pip install -c constraints.txt 'rlmodels\[jax\]'"):
+    with pytest.raises(ImportError, match=r"rlmodels_torch.from_jax needs jax.*pip install 'rlmodels-parity\[jax\]'$"):
         rt.from_jax(object())
 
 

@@ -1,5 +1,7 @@
 """Transformed (analytic entropy) and deterministic_action."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -61,3 +63,22 @@ def test_deterministic_action_of_a_categorical_is_the_argmax():
 def test_deterministic_action_rejects_other_distributions():
     with pytest.raises(TypeError, match="expected a policy returned by an rlmodels model"):
         deterministic_action(Normal(0.0, 1.0))
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3,), (4, 1), ()])
+def test_an_action_of_the_wrong_width_is_a_clear_error(shape):
+    pi = Transformed(gaussian(torch.zeros(4, 2), torch.ones(4, 2)), Block(Box(-1.0, 1.0)))
+    with pytest.raises(ValueError, match=rf"^expected actions of shape \(\.\.\., 2\), got {re.escape(str(shape))}$"):
+        pi.log_prob(torch.zeros(shape))
+    assert pi.log_prob(torch.zeros(5, 1, 2)).shape == (5, 4)  # sample shapes still broadcast
+
+
+def test_the_repr_shows_the_base_distribution_and_the_action_space():
+    pi = Transformed(gaussian(torch.zeros(4, 2), torch.ones(4, 2)), Block(Box(-1.0, 1.0)))
+    assert repr(pi) == (
+        "Transformed(Independent(Normal(loc: torch.Size([4, 2]), scale: torch.Size([4, 2])), 1), "
+        "action_space=Box(x_min=-1.0, x_max=1.0, width=1.0, eps=1e-06))"
+    )
+    assert repr(Transformed(gaussian(torch.zeros(2), torch.ones(2)), MaxNorm(2.0))).endswith(
+        "action_space=MaxNorm(max_norm=2.0, eps=1e-06))"
+    )

@@ -106,7 +106,7 @@ def test_bad_arguments_raise_clear_errors(tmp_path, monkeypatch):
         ex.export(model, tmp_path / "nowhere" / "p.onnx", "onnx")
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnxscript" else real(name, *a))
-    with pytest.raises(ImportError, match=r"ONNX export needs onnxscript.*pip install 'rlmodels-parity\[onnx\]'"):
+    with pytest.raises(ImportError, match=r"ONNX export needs onnxscript.*pip install 'rlmodels-parity\[onnx\]' torch=="):
         ex.export(model, tmp_path / "p.onnx", "onnx")
 
 

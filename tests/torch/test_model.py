@@ -176,13 +176,13 @@ def test_torch_compile_runs_the_act_path(model_type):
     with torch.no_grad():
         torch.manual_seed(0)
         eager = act(model, x)
-        eager_carry = [a.clone() for a in getattr(model, "carry", ())]
+        eager_carry = [a.clone() for a in (model.carry or ())]
         model.reset(x.shape)
         torch.manual_seed(0)
         got = compiled(model, x)
     for a, b in zip(got, eager):
         assert_agree(a, b)
-    for a, b in zip(getattr(model, "carry", ()), eager_carry):  # the compiled step updated the stored carry
+    for a, b in zip((model.carry or ()), eager_carry):  # the compiled step updated the stored carry
         assert_agree(a, b)
     assert len(eager_carry) == (2 if model_type == "LSTMActorCritic" else 0)
 

@@ -1,0 +1,58 @@
+"""Rules of the recurrent carry that both backends follow."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+
+def reset_mask_shape(batch: tuple[int, ...], mask: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape to view a ``reset`` mask of shape ``mask`` as, to broadcast it
+    over a carry of batch shape ``batch`` (and a trailing feature axis).
+
+    A mask has the carry's batch shape (``done[t]`` of a ``(T, *batch)``
+    ``done``), or ``(batch[0],)``: one flag per environment along axis 0;
+    an unbatched carry takes a single flag ``()``. ``ValueError`` otherwise.
+    """
+    if mask == batch:
+        return (*mask, 1)
+    if len(batch) > 1 and mask == batch[:1]:
+        return (*mask, *(1,) * len(batch))
+    if not batch:
+        rule = "() (a single flag: the carry has no batch axis)"
+    elif len(batch) == 1:
+        rule = f"{batch} (the carry's batch shape)"
+    else:
+        rule = f"{batch} (the carry's batch shape) or {batch[:1]} (one flag per environment along axis 0)"
+    raise ValueError(f"expected mask shape {rule}, got {mask}")
+
+
+def check_pair(carry: Any, batch: tuple[int, ...] | None, features: int, what: str) -> None:
+    """Raise ``ValueError`` unless ``carry`` is an LSTM carry ``(c, h)``: two arrays
+    of shape ``(*batch, features)`` (any common ``batch`` if it is None)."""
+    want = f"(*batch, {features})" if batch is None else str((*batch, features))
+    if not (isinstance(carry, (tuple, list)) and len(carry) == 2):
+        raise ValueError(f"expected {what} (c, h), two arrays each {want}, got {_describe(carry)}")
+    shapes = tuple(tuple(getattr(a, "shape", np.shape(a))) for a in carry)
+    shape = shapes[0] if batch is None else (*batch, features)
+    if shapes != (shape, shape) or shape[-1:] != (features,):
+        raise ValueError(f"expected {what} (c, h) of shapes {want}, got {shapes}")
+
+
+def _describe(value: Any) -> str:
+    """What was passed as a carry, briefly: ``None``, ``tuple of 3 items``, ``Tensor of shape (2, 5)``."""
+    if isinstance(value, (tuple, list)):
+        return f"{type(value).__name__} of {len(value)} items"
+    shape = getattr(value, "shape", None)
+    return f"{type(value).__name__} of shape {tuple(shape)}" if shape is not None else repr(value)
+
+
+def map_carry(fn: Callable[[Any], Any], carry: Any) -> Any:
+    """``fn`` applied to every array of ``carry``: a tuple of arrays (an LSTM's
+    ``(c, h)``), one array, or None (a feed-forward model's)."""
+    if carry is None:
+        return None
+    if isinstance(carry, (tuple, list)):
+        return tuple(fn(a) for a in carry)
+    return fn(carry)
