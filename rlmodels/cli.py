@@ -56,7 +56,7 @@ def export(path: str, format: str | None, out: str, stochastic: bool = False) ->
     """Export the torch model in the checkpoint, run the file against eager torch;
     return whether they agree and a summary. ``format`` defaults to the one the
     extension of ``out`` names."""
-    from .contract import format_for
+    from .manifest import format_for
 
     format = format_for(out, format)  # a bad output name fails before anything is loaded
     if Path(out).is_dir():
@@ -71,7 +71,7 @@ def export(path: str, format: str | None, out: str, stochastic: bool = False) ->
     errors = ", ".join(f"{k} {v:.2e}" for k, v in result.max_abs.items())
     verdict = "agrees with" if result.ok else "DISAGREES with"
     return result.ok, (
-        f"wrote {written} ({format}, {written.stat().st_size:,} bytes; `rlmodels inspect {written}` shows its contract)\n"
+        f"wrote {written} ({format}, {written.stat().st_size:,} bytes; `rlmodels inspect {written}` shows its manifest)\n"
         f"{format} {verdict} eager torch on batches {list(result.batches)}: max abs error {errors} "
         f"({result.ratio:.3g} x tolerance)"
     )
@@ -126,9 +126,9 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "inspect":
             if Path(args.checkpoint).is_file():  # an exported policy, not a checkpoint directory
-                from .contract import contract_summary
+                from .manifest import manifest_summary
 
-                print(contract_summary(args.checkpoint))
+                print(manifest_summary(args.checkpoint))
             else:
                 print(inspect(args.checkpoint))
             return EXIT_OK
@@ -191,7 +191,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command(
         "inspect",
-        "show and validate a checkpoint's model, configuration and parameters, or an exported file's contract "
+        "show and validate a checkpoint's model, configuration and parameters, or an exported file's manifest "
         "(no jax or torch needed)",
     )
     p.add_argument("checkpoint", help="checkpoint directory, or a file written by rlmodels export")

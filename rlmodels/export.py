@@ -1,5 +1,5 @@
 """Export a torch policy for deployment (ONNX, ``torch.export`` ``.pt2``,
-TorchScript), with its contract embedded, and verify the file.
+TorchScript), with its manifest embedded, and verify the file.
 
 What is exported is :func:`deployed`: the deterministic action and the value,
 and with ``stochastic=True`` the policy's parameters too (the Gaussian's
@@ -14,7 +14,7 @@ exported as one step with its carry explicit, so the runtime keeps it::
 incoming carry of environments starting a new episode (pass the previous
 step's ``done``); the batch size ``B`` is dynamic.
 
-Every file carries its contract (``rlmodels.contract``): model type and
+Every file carries its manifest (``rlmodels.manifest``): model type and
 metadata, sizes, action space and whether the action is mapped through it,
 input and output names, shapes and dtypes, the carry, our version; in ONNX
 ``metadata_props``, in the ``.pt2`` and TorchScript archives' extra files.
@@ -40,7 +40,7 @@ import numpy as np
 from rlmodels_common.convert import require
 from rlmodels_common.tolerances import tolerance
 
-from .contract import CONTRACT_FILE, CONTRACT_KEY, carry_shapes, describe, format_for, read_contract
+from .manifest import MANIFEST_FILE, MANIFEST_KEY, carry_shapes, describe, format_for, read_manifest
 
 rt = require("torch", "rlmodels.export")
 import torch  # noqa: E402  (after require: a missing torch gets the install hint)
@@ -108,7 +108,7 @@ def io_names(model: rt.Model, stochastic: bool = False) -> tuple[list[str], list
     return ["observation", *carry, *(["reset"] if carry else [])], ["action", "value", *head, *(f"{n}_out" for n in carry)]
 
 
-def contract(model: rt.Model, format: str, stochastic: bool = False) -> dict[str, Any]:
+def manifest(model: rt.Model, format: str, stochastic: bool = False) -> dict[str, Any]:
     """What the file exported from ``model`` takes and gives (embedded in it)."""
     facts = describe(model)
     A, dtype, carry = facts["action_size"], facts["dtype"], carry_shapes(model)
@@ -160,7 +160,7 @@ def example_inputs(model: rt.Model, batch: int, seed: int = 0) -> tuple[torch.Te
 
 def export(model: rt.Model, path: str | Path, format: str | None = None, stochastic: bool = False) -> Path:
     """Write the deployed policy of ``model`` to the file ``path`` with its
-    contract embedded. ``format`` ("onnx", "pt2" or "torchscript") defaults to
+    manifest embedded. ``format`` ("onnx", "pt2" or "torchscript") defaults to
     the one the extension names (``.onnx``, ``.pt2``, ``.pt``)."""
     format = format_for(path, format)
     path = Path(path)
@@ -172,7 +172,7 @@ def export(model: rt.Model, path: str | Path, format: str | None = None, stochas
     # batch 3, not 1: exporters specialise size-1 dimensions
     args = example_inputs(model, batch=3)
     inputs, outputs = io_names(model, stochastic)
-    text = json.dumps(contract(model, format, stochastic))
+    text = json.dumps(manifest(model, format, stochastic))
     batch = torch.export.Dim("batch", min=1)
     dynamic = tuple({0: batch} for _ in args)
     if format == "onnx":
@@ -194,12 +194,12 @@ def export(model: rt.Model, path: str | Path, format: str | None = None, stochas
                 verbose=False,
             )
         proto = onnx.load(str(path))
-        proto.metadata_props.add(key=CONTRACT_KEY, value=text)
+        proto.metadata_props.add(key=MANIFEST_KEY, value=text)
         onnx.save(proto, str(path))
     elif format == "pt2":
         with torch.no_grad():
             program = torch.export.export(policy, args, dynamic_shapes=dynamic)
-        torch.export.save(program, str(path), extra_files={CONTRACT_FILE: text})
+        torch.export.save(program, str(path), extra_files={MANIFEST_FILE: text})
     else:
         with torch.no_grad(), warnings.catch_warnings():
             # torch.jit.trace is deprecated in favour of torch.export, but TorchScript is
@@ -207,7 +207,7 @@ def export(model: rt.Model, path: str | Path, format: str | None = None, stochas
             # the models' shape checks, which compare the fixed feature dimension.
             warnings.simplefilter("ignore")
             traced = torch.jit.trace(policy, args, check_trace=False)
-        torch.jit.save(traced, str(path), _extra_files={CONTRACT_FILE: text})
+        torch.jit.save(traced, str(path), _extra_files={MANIFEST_FILE: text})
     return path
 
 
@@ -235,12 +235,12 @@ def verify(
 ) -> Verification:
     """Run the exported file at ``path`` and eager torch on random inputs of each
     batch size in ``batches`` (one recurrent step from a random carry with some
-    resets) and compare every output the file's contract names.
+    resets) and compare every output the file's manifest names.
 
-    Raises ``ValueError`` if the file's contract describes another model
+    Raises ``ValueError`` if the file's manifest describes another model
     configuration than ``model``'s.
     """
-    stated = read_contract(path)
+    stated = read_manifest(path)
     if (stated["model_type"], stated["metadata"]) != (model.type_name, model.metadata):
         raise ValueError(
             f"{path} holds a {stated['model_type']} with metadata {stated['metadata']}, "

@@ -38,7 +38,7 @@ from sb3_contrib.common.recurrent.type_aliases import RNNStates  # noqa: E402
 from stable_baselines3.common.distributions import Distribution  # noqa: E402
 from stable_baselines3.common.policies import ActorCriticPolicy  # noqa: E402
 
-from .contract import carry_shapes  # noqa: E402
+from .manifest import carry_shapes  # noqa: E402
 
 __all__ = ["ModelDistribution", "Policy", "RecurrentPolicy"]
 

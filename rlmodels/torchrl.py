@@ -31,7 +31,7 @@ from typing import Any
 
 from rlmodels_common.convert import require
 
-from .contract import carry_shapes
+from .manifest import carry_shapes
 from rlmodels_common.extras import require_extra
 
 require_extra("torchrl", ("torchrl", "tensordict"), "rlmodels.torchrl")

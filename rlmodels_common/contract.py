@@ -42,6 +42,16 @@ def parameter_shapes(model_type: str, metadata: Mapping[str, Any]) -> Shapes:
     return shapes
 
 
+def carry_shapes(model_type: str, metadata: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
+    """The recurrent carry of the built-in ``model_type``: each entry's name, in
+    the order the model takes them, and its shape for one environment; empty
+    for a feed-forward model. ``LSTMActorCritic``: ``{"c": (H,), "h": (H,)}``,
+    the ``(c, h)`` of ``model.step(x, (c, h))``."""
+    if builtin_model(model_type) == "LSTMActorCritic":
+        return {"c": (metadata["lstm_features"],), "h": (metadata["lstm_features"],)}
+    return {}
+
+
 def check_checkpoint(path: PathLike, checkpoint: Checkpoint, known: KnownNames = BUILT_IN) -> None:
     """Raise ``CheckpointError`` naming the file unless the checkpoint read from
     ``path`` describes a model ``known`` can build and, for a built-in model,

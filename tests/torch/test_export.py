@@ -1,6 +1,6 @@
 """Deployment exports (rlmodels.export and ``rlmodels export``): ONNX, ``.pt2``
 and TorchScript files compute what eager torch computes, at any batch size,
-with the LSTM carry and reset flags explicit, and carry their contract."""
+with the LSTM carry and reset flags explicit, and carry their manifest."""
 
 import importlib.util
 import re
@@ -17,7 +17,7 @@ from hypothesis import given, settings, strategies as st
 import rlmodels_torch as rt
 from rlmodels import export as ex
 from rlmodels.cli import EXIT_BAD_INPUT, EXIT_DISAGREE, EXIT_OK, main
-from rlmodels.contract import read_contract
+from rlmodels.manifest import read_manifest
 from tests.broken_checkpoints import broken, golden
 from tests.torch.builders import MODEL_TYPES, build, configs, randomize
 
@@ -192,11 +192,11 @@ def test_onnxruntime_float64_gaps_are_reported_not_hidden(tmp_path):
 
 @pytest.mark.parametrize("format", FORMATS)
 @pytest.mark.parametrize("model_type, stochastic", [("LSTMActorCritic", True), ("ActorCritic", False)])
-def test_every_exported_file_carries_its_contract(tmp_path, capsys, format, model_type, stochastic):
+def test_every_exported_file_carries_its_manifest(tmp_path, capsys, format, model_type, stochastic):
     model = build(model_type, action_space=rt.Box(-2.0, 1.0)) if model_type == "ActorCritic" else build(model_type, discrete=True)
     path = ex.export(model, tmp_path / f"policy{EXTENSION[format]}", stochastic=stochastic)
-    stated = read_contract(path)
-    assert stated == ex.contract(model, format, stochastic)
+    stated = read_manifest(path)
+    assert stated == ex.manifest(model, format, stochastic)
     assert (stated["model_type"], stated["metadata"], stated["format"]) == (model_type, model.metadata, format)
     inputs, outputs = ex.io_names(model, stochastic)
     assert [e["name"] for e in stated["inputs"]] == inputs and [e["name"] for e in stated["outputs"]] == outputs
@@ -245,18 +245,18 @@ def test_verify_refuses_a_file_of_another_model(tmp_path):
         ex.verify(build("ActorCritic"), path)
 
 
-def test_contracts_are_read_without_loading_anything_and_missing_ones_are_named(tmp_path):
+def test_manifests_are_read_without_loading_anything_and_missing_ones_are_named(tmp_path):
     import zipfile
 
     plain = tmp_path / "plain.pt"
     torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), str(plain))
-    with pytest.raises(ValueError, match="plain.pt is a torch archive without an rlmodels contract"):
-        read_contract(plain)
+    with pytest.raises(ValueError, match="plain.pt is a torch archive without an rlmodels manifest"):
+        read_manifest(plain)
     (tmp_path / "notes.txt").write_text("not a model")
     with pytest.raises(ValueError, match="notes.txt is neither an ONNX file nor a torch archive"):
-        read_contract(tmp_path / "notes.txt")
+        read_manifest(tmp_path / "notes.txt")
     with pytest.raises(FileNotFoundError, match="no exported file at"):
-        read_contract(tmp_path / "absent.onnx")
+        read_manifest(tmp_path / "absent.onnx")
     assert zipfile.is_zipfile(ex.export(build("SharedActorCritic"), tmp_path / "p.pt2"))
 
 
@@ -266,7 +266,7 @@ def test_the_export_command_infers_the_format_from_the_extension(capsys, tmp_pat
     assert main(["export", str(golden("lstm_box")), "-o", str(out), "--stochastic"]) == EXIT_OK
     text = capsys.readouterr().out
     assert f"wrote {out} ({format}," in text and "max abs error action" in text and "mean" in text and "std" in text
-    assert read_contract(out)["format"] == format and read_contract(out)["stochastic_head"]
+    assert read_manifest(out)["format"] == format and read_manifest(out)["stochastic_head"]
 
 
 def test_the_export_command_rejects_a_directory_and_an_unknown_extension(capsys, tmp_path):

@@ -10,32 +10,26 @@ from __future__ import annotations
 
 import json
 import zipfile
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from rlmodels_common import __version__, contract
+
 __all__ = [
-    "CONTRACT_KEY", "EXTENSIONS", "carry_shapes", "contract_summary", "describe", "format_for",
-    "read_contract", "version",
+    "MANIFEST_KEY", "EXTENSIONS", "carry_shapes", "manifest_summary", "describe", "format_for",
+    "read_manifest",
 ]  # fmt: skip
 
 
 def carry_shapes(model: Any) -> dict[str, tuple[int, ...]]:
-    """The recurrent carry's entries, in the order the model takes them, and
-    the shape of each for one environment; empty for a feed-forward model.
-
-    ``LSTMActorCritic``: ``{"c": (lstm_features,), "h": (lstm_features,)}``,
-    the ``(c, h)`` of ``model.step(x, (c, h))``. A model whose carry is one
-    array (MinGRU's ``h`` ``(num_layers, gru_features)``) has one entry.
-    """
-    meta = model.metadata
-    if "lstm_features" in meta:
-        return {"c": (meta["lstm_features"],), "h": (meta["lstm_features"],)}
-    return {}
+    """``rlmodels_common.contract.carry_shapes`` of ``model``: the recurrent
+    carry's entries in the order the model takes them, each's shape for one
+    environment; empty for a feed-forward model."""
+    return contract.carry_shapes(model.type_name, model.metadata)
 
 
 def describe(model: Any) -> dict[str, Any]:
-    """The model's contract as JSON-serialisable facts: type and metadata,
+    """The model's manifest: its interface as JSON-serialisable facts: type and metadata,
     sizes, the action space (``None`` when discrete), the carry, our version."""
     meta = model.metadata
     return {
@@ -47,25 +41,16 @@ def describe(model: Any) -> dict[str, Any]:
         "action_space": meta["action_space"],
         "dtype": meta["dtype"],
         "carry": {name: list(shape) for name, shape in carry_shapes(model).items()},
-        "rlmodels_version": version(),
+        "rlmodels_version": __version__,
     }
 
 
-def version() -> str:
-    """The installed ``rlmodels-parity`` distribution's version, or ``"unknown"``
-    when running from a source tree that was never installed."""
-    try:
-        return metadata.version("rlmodels-parity")
-    except metadata.PackageNotFoundError:
-        return "unknown"
+# -- the manifest embedded in exported files -------------------------------------
 
-
-# -- the contract embedded in exported files -------------------------------------
-
-CONTRACT_KEY = "rlmodels_contract"
-"""ONNX ``metadata_props`` key holding the contract as JSON; in torch archives
-(``.pt2``, TorchScript) the extra file ``rlmodels_contract.json``."""
-CONTRACT_FILE = f"{CONTRACT_KEY}.json"
+MANIFEST_KEY = "rlmodels_manifest"
+"""ONNX ``metadata_props`` key holding the manifest as JSON; in torch archives
+(``.pt2``, TorchScript) the extra file ``rlmodels_manifest.json``."""
+MANIFEST_FILE = f"{MANIFEST_KEY}.json"
 EXTENSIONS = {".onnx": "onnx", ".pt2": "pt2", ".pt": "torchscript"}
 """Export format by file extension."""
 
@@ -85,8 +70,8 @@ def format_for(path: str | Path, format: str | None = None) -> str:
     return EXTENSIONS[suffix]
 
 
-def read_contract(path: str | Path) -> dict[str, Any]:
-    """The contract embedded in an exported file (ONNX, ``.pt2`` or TorchScript).
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    """The manifest embedded in an exported file (ONNX, ``.pt2`` or TorchScript).
 
     Reads only the embedded JSON: no graph is loaded and nothing is unpickled.
     ONNX files need the ``onnx`` package; torch archives need nothing.
@@ -96,15 +81,15 @@ def read_contract(path: str | Path) -> dict[str, Any]:
         raise FileNotFoundError(f"no exported file at {path}")
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
-            names = [n for n in archive.namelist() if n.endswith(f"/extra/{CONTRACT_FILE}")]
+            names = [n for n in archive.namelist() if n.endswith(f"/extra/{MANIFEST_FILE}")]
             if not names:
-                raise ValueError(f"{path} is a torch archive without an rlmodels contract (not written by rlmodels export)")
+                raise ValueError(f"{path} is a torch archive without an rlmodels manifest (not written by rlmodels export)")
             return json.loads(archive.read(names[0]))
     try:
         import onnx
     except ImportError:
         raise ImportError(
-            f"reading the contract of {path} (not a torch archive, so ONNX) needs onnx, which is not "
+            f"reading the manifest of {path} (not a torch archive, so ONNX) needs onnx, which is not "
             f"installed; install it with pip install 'rlmodels-parity[onnx]'"
         ) from None
     try:
@@ -112,14 +97,14 @@ def read_contract(path: str | Path) -> dict[str, Any]:
     except Exception:  # protobuf raises its own untyped errors
         raise ValueError(f"{path} is neither an ONNX file nor a torch archive (.pt2, TorchScript)") from None
     props = {p.key: p.value for p in proto.metadata_props}
-    if CONTRACT_KEY not in props:
-        raise ValueError(f"{path} is an ONNX file without an rlmodels contract (not written by rlmodels export)")
-    return json.loads(props[CONTRACT_KEY])
+    if MANIFEST_KEY not in props:
+        raise ValueError(f"{path} is an ONNX file without an rlmodels manifest (not written by rlmodels export)")
+    return json.loads(props[MANIFEST_KEY])
 
 
-def contract_summary(path: str | Path) -> str:
-    """A readable summary of the contract of the exported file at ``path``."""
-    c = read_contract(path)
+def manifest_summary(path: str | Path) -> str:
+    """A readable summary of the manifest of the exported file at ``path``."""
+    c = read_manifest(path)
 
     def signature(entries: list[dict[str, Any]]) -> str:
         return ", ".join(f"{e['name']} ({', '.join(map(str, e['shape']))}) {e['dtype']}" for e in entries)
