@@ -112,6 +112,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             ok, table = check(args.checkpoint, args.examples, args.dtype, args.seed, sys.stderr)
             print(table)
+        elif args.command == "import-jaxdem":
+            from .jaxdem import import_jaxdem
+
+            report = import_jaxdem(args.directory, args.output, args.step, args.activation, args.backend)
+            ok = report.ok
+            print(report.text())
         elif args.command == "export":
             ok, summary = export(args.checkpoint, args.format, args.output)
             print(summary)
@@ -143,6 +149,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint", help="checkpoint directory")
     p.add_argument("--format", required=True, choices=("onnx", "torchscript"))
     p.add_argument("-o", "--output", required=True, help="file to write")
+    p = commands.add_parser(
+        "import-jaxdem",
+        help="import a JaxDEM (Orbax) checkpoint as a portable checkpoint, checked against JaxDEM's forward in numpy",
+    )
+    p.add_argument("directory", help="the JaxDEM checkpoint directory (holding numbered step folders) or one step folder")
+    p.add_argument("--step", type=int, help="step to import (default: the latest)")
+    p.add_argument("-o", "--output", required=True, help="portable checkpoint directory to write")
+    p.add_argument("--activation", help="registered activation name, for metadata naming a callable outside the allow-list")
+    p.add_argument("--backend", choices=("jax", "torch"), help="framework to check the import in (default: jax if installed)")
     p = commands.add_parser("demo", help="build, save, convert, check and export a small LSTM policy")
     p.add_argument("--dir", help="where to write the files (default: a new temporary directory)")
     return parser
