@@ -13,7 +13,7 @@ import numpy as np
 from rlmodels_common.checkpoint_format import PathLike
 from rlmodels_common.convert import as_numpy, require
 from rlmodels_common.jaxdem import Imported, convert, read_directory
-from rlmodels_common.jaxdem_forward import jaxdem_forward
+from rlmodels_common.jaxdem_forward import NUMPY_ACTIVATIONS, jaxdem_forward
 from rlmodels_common.tolerances import tolerance
 
 CHECK_STEPS = 3
@@ -66,6 +66,12 @@ def import_jaxdem(
     rb = _backend(backend)
     name = "jax" if rb.__name__ == "rlmodels_jax" else "torch"
     imported = convert(read_directory(directory, step), activation)
+    if imported.metadata["activation"] not in NUMPY_ACTIVATIONS:
+        raise ValueError(
+            f"import-jaxdem checks the import against a numpy forward, which has no activation "
+            f"{imported.metadata['activation']!r} (it has {', '.join(NUMPY_ACTIVATIONS)}); "
+            "import with from_jaxdem(directory, activation=...) in Python instead"
+        )
     model = rb.Model.from_metadata(imported.model_type, imported.metadata)
     model.load_canonical_params(imported.tensors, source=imported.source.description)
     path = rb.save(model, out)

@@ -279,7 +279,9 @@ class Layout:
     ``torso(metadata)`` gives the JaxDEM entries before the policy and value
     heads (path -> shape; they keep their names) and the heads' feature size.
     ``carry`` names the state entries holding the recurrent carry, in our
-    order, and ``carry_features`` the metadata key of their last dimension.
+    order, and ``carry_tail(metadata)`` their shape after the leading
+    (batch) axes: ``(lstm_features,)`` for the LSTM; a MinGRU's ``h`` would be
+    ``(num_layers, gru_features)``.
     ``critic_head``: the value is a ``critic`` Linear on the head features
     (else the torso holds the critic). ``fused``: the current layout computes
     the actor and the value from one ``fused_head``.
@@ -290,7 +292,7 @@ class Layout:
     torso: Callable[[Mapping[str, Any]], tuple[dict[str, Shape], int]]
     critic_head: bool = True
     carry: tuple[str, ...] = ()
-    carry_features: str | None = None
+    carry_tail: Callable[[Mapping[str, Any]], Shape] | None = None
     fused: bool = False
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
@@ -345,7 +347,7 @@ LAYOUTS: dict[str, Layout] = {
     ),
     "lstmactorcritic": Layout(
         "LSTMActorCritic", ("hidden_features", "lstm_features", "cell_type", "remat", "carry_leading_shape"),
-        _lstm_torso, carry=("c", "h"), carry_features="lstm_features", fused=True,
+        _lstm_torso, carry=("c", "h"), carry_tail=lambda m: (m["lstm_features"],), fused=True,
         defaults={"remat": False, "carry_leading_shape": None},
     ),
 }  # fmt: skip
@@ -419,8 +421,8 @@ def convert(source: Source, activation: str | None = None) -> Imported:
     carry = tuple(arrays[k] for k in layout.carry) if layout.carry else None
     dropped += [(k, "the recurrent carry, not a parameter (with_carry=True hands it over)") for k in layout.carry]
     metadata = {**metadata, "dtype": dtype}
-    if layout.carry:
-        metadata["carry_leading_shape"] = list(carry[0].shape[:-1])
+    if layout.carry_tail is not None:
+        metadata["carry_leading_shape"] = list(carry[0].shape[: carry[0].ndim - len(layout.carry_tail(metadata))])
     check_metadata(layout.model_type, metadata)
     return Imported(source, era, layout.model_type, metadata, tensors, carry, tuple(mapped), tuple(dropped))
 
@@ -529,13 +531,14 @@ def _heads(
 def _carry_entries(layout: Layout, m: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> dict[str, Shape]:
     """The carry entries' expected shapes: ``(*lead, features)``, ``lead`` from
     the metadata's ``carry_leading_shape`` or else as stored."""
-    if not layout.carry:
+    if layout.carry_tail is None:
         return {}
+    tail = tuple(layout.carry_tail(m))
     lead = m.get("carry_leading_shape")
     if lead is None:
         stored = arrays.get(layout.carry[0])
-        lead = () if stored is None else stored.shape[:-1]
-    return {k: (*tuple(lead), m[layout.carry_features]) for k in layout.carry}
+        lead = () if stored is None else stored.shape[: max(stored.ndim - len(tail), 0)]
+    return {k: (*tuple(lead), *tail) for k in layout.carry}
 
 
 def _check_entries(

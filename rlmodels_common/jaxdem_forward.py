@@ -16,8 +16,11 @@ import numpy as np
 
 from .jaxdem import Imported
 
+_erf = np.vectorize(math.erf)
+
 NUMPY_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "gelu": lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))),
+    "gelu_exact": lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2))),
     "relu": lambda x: np.maximum(x, 0),
     "tanh": np.tanh,
     "silu": lambda x: x * 0.5 * (1 + np.tanh(x / 2)),
@@ -27,7 +30,7 @@ NUMPY_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "softplus": lambda x: np.logaddexp(x, 0),
     "identity": lambda x: x,
 }
-"""The activations JaxDEM users pass, as JAX defines them (``gelu``: tanh approximation)."""
+"""The built-in activations, as JAX defines them (``gelu``: tanh approximation)."""
 
 Carry = tuple[np.ndarray, np.ndarray]
 

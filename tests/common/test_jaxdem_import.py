@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from rlmodels.cli import EXIT_BAD_INPUT, EXIT_DISAGREE, EXIT_OK, main
+from rlmodels_common.activations import ACTIVATIONS
 from rlmodels_common.checkpoint_format import read_checkpoint
 from rlmodels_common.jaxdem import JaxdemError, convert, read_directory, step_numbers
-from rlmodels_common.jaxdem_forward import jaxdem_forward
+from rlmodels_common.jaxdem_forward import NUMPY_ACTIVATIONS, jaxdem_forward
 from rlmodels_common.tolerances import tolerance
 from tests.jaxdem_cases import CASES, UNSUPPORTED, checkpoint, expected
 
@@ -277,3 +278,19 @@ def test_import_jaxdem_reports_a_disagreement(capsys, tmp_path, monkeypatch):
     status = main(["import-jaxdem", str(checkpoint("head/ac_discrete")), "-o", str(tmp_path / "p")])
     text = capsys.readouterr().out
     assert status == EXIT_DISAGREE and "DISAGREES" in text and " NO" in text
+
+
+def test_the_numpy_forward_knows_every_built_in_activation():
+    assert set(NUMPY_ACTIVATIONS) == set(ACTIVATIONS)
+    x = np.linspace(-4, 4, 17)
+    for name in ("gelu", "silu", "sigmoid", "softplus"):  # against their definitions in JAX
+        want = {"gelu": 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))),
+                "silu": x / (1 + np.exp(-x)), "sigmoid": 1 / (1 + np.exp(-x)), "softplus": np.log1p(np.exp(x))}[name]  # fmt: skip
+        np.testing.assert_allclose(NUMPY_ACTIVATIONS[name](x), want, rtol=1e-12, atol=1e-14)
+
+
+def test_import_jaxdem_with_an_unregistered_activation_writes_nothing(capsys, tmp_path):
+    out = tmp_path / "policy"
+    status = main(["import-jaxdem", str(checkpoint("seed/ac_discrete")), "--activation", "my_gelu", "-o", str(out)])
+    assert status == EXIT_BAD_INPUT and "my_gelu" in capsys.readouterr().err
+    assert not out.exists()
