@@ -329,8 +329,8 @@ def _lstm_torso(m: Mapping[str, Any]) -> tuple[dict[str, Shape], int]:
     if m["cell_type"] == "OptimizedLSTMCell":
         entries |= {"cell.dense_i.kernel": (hidden, 4 * lstm), **_linear("cell.dense_h", lstm, 4 * lstm)}
     else:
-        for gate in ("i", "f", "g", "o"):
-            entries |= {f"cell.i{gate}{'_' if gate == 'f' else ''}.kernel": (hidden, lstm), **_linear(f"cell.h{gate}", lstm, lstm)}
+        for gate in ("i", "f_", "g", "o"):  # Flax's LSTMCell names the forget gate's input kernel "if_"
+            entries |= {f"cell.i{gate}.kernel": (hidden, lstm), **_linear(f"cell.h{gate[0]}", lstm, lstm)}
     return entries, lstm
 
 

@@ -12,6 +12,7 @@ import pytest
 from flax import nnx
 
 import rlmodels_jax as rj
+from rlmodels.jaxdem import check
 from rlmodels_common.checkpoint_format import CheckpointError
 from rlmodels_common.jaxdem import convert, read_directory
 from rlmodels_jax.jaxdem import read_model
@@ -162,3 +163,23 @@ def test_from_metadata_refuses_jaxdem_metadata_and_names_the_importer(case):
     metadata = json.loads((checkpoint(case) / "7" / "model_metadata" / "metadata").read_text())
     with pytest.raises(CheckpointError, match="JaxDEM metadata.*from_jaxdem.*import-jaxdem"):
         rj.Model.from_metadata(metadata.pop("model_type"), metadata)
+
+
+def test_an_lstm_cell_checkpoint_maps_to_our_lstm_cell():
+    """JaxDEM with Flax's LSTMCell (one kernel per gate; no public checkpoint
+    uses it): the seed-era state it would store maps onto our LSTMCell model,
+    which then computes JaxDEM's forward."""
+    source = read_directory(checkpoint("seed/lstm_box"))
+    rng = np.random.default_rng(0)
+    arrays = {k: v for k, v in source.arrays.items() if not k.startswith("cell.")}
+    for gate in ("i", "f", "g", "o"):
+        arrays[f"cell.i{gate}{'_' if gate == 'f' else ''}.kernel"] = rng.standard_normal((16, 8)).astype(np.float32)
+        arrays[f"cell.h{gate}.kernel"] = rng.standard_normal((8, 8)).astype(np.float32)
+        arrays[f"cell.h{gate}.bias"] = rng.standard_normal(8).astype(np.float32)
+    metadata = {**source.metadata, "cell_type": {"_callable": True, "path": "flax.nnx.nn.recurrent.LSTMCell"}}
+    imported = convert(dataclasses.replace(source, arrays=arrays, metadata=metadata))
+    model = rj.Model.from_metadata(imported.model_type, imported.metadata)
+    model.load_canonical_params(imported.tensors)
+    assert model.cell_type == "LSTMCell"
+    ratios = check(model, imported, "jax")
+    assert ratios and max(ratios.values()) <= 1, ratios
