@@ -135,6 +135,12 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "check":
             ok, table = check(args.checkpoint, args.examples, args.dtype, args.seed, sys.stderr)
             print(table)
+        elif args.command == "import-jaxdem":
+            from .jaxdem import import_jaxdem
+
+            report = import_jaxdem(args.directory, args.output, args.step, args.activation, args.backend)
+            ok = report.ok
+            print(report.text())
         elif args.command == "export":
             ok, summary = export(args.checkpoint, args.format, args.output, args.stochastic)
             print(summary)
@@ -211,6 +217,15 @@ def _parser() -> argparse.ArgumentParser:
         "--stochastic", action="store_true",
         help="also export the policy's parameters (mean and std, or logits) for runtimes that sample themselves",
     )  # fmt: skip
+    p = command(
+        "import-jaxdem",
+        "import a JaxDEM (Orbax) checkpoint as a portable checkpoint, checked against JaxDEM's forward in numpy",
+    )
+    p.add_argument("directory", help="the JaxDEM checkpoint directory (holding numbered step folders) or one step folder")
+    p.add_argument("--step", type=int, help="step to import (default: the latest)")
+    p.add_argument("-o", "--output", required=True, help="portable checkpoint directory to write")
+    p.add_argument("--activation", help="registered activation name, for metadata naming a callable outside the allow-list")
+    p.add_argument("--backend", choices=("jax", "torch"), help="framework to check the import in (default: jax if installed)")
     p = command("demo", "build, save, convert, check and export a small LSTM policy")
     p.add_argument("--dir", help="where to write the files (default: a new temporary directory)")
     return parser

@@ -122,16 +122,16 @@ def max_norm_constants(max_norm: float = 1.0, eps: float = 1e-6) -> MaxNormConst
 
 MAX_NORM_SERIES_BELOW_R = 0.1
 """Below this radius, MaxNorm evaluates tanh(r)/r, log(tanh(r)/r) and
-(tanh r - r sech^2 r)/r^3 by their Taylor series in r^2 (truncation error
-< 1e-12). The closed forms cancel terms of size 1/r, which makes their
-float32 gradients wrong near the origin, where a Gauss-Hermite node sits
-whenever the policy mean is near zero."""
+log(sech^2 r) by their Taylor series in r^2 (truncation error < 1e-12). The
+closed forms cancel terms of size 1 (or 1/r), which makes their float32
+gradients wrong near the origin, where a Gauss-Hermite node sits whenever the
+policy mean is near zero."""
 TANH_RATIO_SERIES = (1.0, -1 / 3, 2 / 15, -17 / 315, 62 / 2835)
 """tanh(r) / r = sum_k c_k r^(2k)."""
 LOG_TANH_RATIO_SERIES = (0.0, -1 / 3, 7 / 90, -62 / 2835, 127 / 18900, -146 / 66825)
 """log(tanh(r) / r) = sum_k c_k r^(2k)."""
-RADIAL_SERIES = (2 / 3, -8 / 15, 34 / 105)
-"""(tanh r - r sech^2 r) / r^3 = sum_k c_k r^(2k); it only enters times eps^2."""
+LOG_SECH2_SERIES = (0.0, -1.0, 1 / 6, -2 / 45, 17 / 1260)
+"""log(sech^2 r) = -2 log cosh r = sum_k c_k r^(2k)."""
 
 MAX_NORM_SERIES_BELOW_U = 1e-4
 """Below this, artanh(u)/u is its series (truncation error < 1e-17)."""

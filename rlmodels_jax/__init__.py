@@ -12,6 +12,7 @@ from .activations import ACTIVATIONS, register_activation
 from .checkpoint import load, save
 from .convert import from_jax, from_torch, with_dtype
 from .distributions import Transformed, deterministic_action
+from .jaxdem import from_jaxdem
 from .models import ActorCritic, LSTMActorCritic, Model, SharedActorCritic
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "UnknownNameError",
     "deterministic_action",
     "from_jax",
+    "from_jaxdem",
     "from_torch",
     "lift",
     "load",

@@ -91,3 +91,23 @@ def forward(
         else:
             out["std"] = np.broadcast_to(np.exp(p["log_std"][0]), out["mu"].shape)
     return out
+
+
+def max_norm_log_det(x: np.ndarray, max_norm: float, eps: float = 1e-6) -> np.ndarray:
+    """MaxNorm's log|det J| at ``x`` ``(..., d)`` as JaxDEM computes it (SPEC
+    section 4): ``d log s + (d - 1)(log tanh r - log r) + log sech^2 r``."""
+    x = np.asarray(x, np.float64)
+    d = x.shape[-1]
+    r = np.sqrt(np.sum(x * x, axis=-1) + eps**2)
+    log_sech2 = 2 * (math.log(2) - r - np.logaddexp(0, -2 * r))
+    return d * math.log((1 - eps) * max_norm) + (d - 1) * (np.log(np.tanh(r)) - np.log(r)) + log_sech2
+
+
+def max_norm_omitted_log_det(x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """The exact log|det J| of MaxNorm's smoothed map less JaxDEM's formula:
+    ``log1p(eps^2 (sinh(2r) / 2 - r) / r^3)``, from the radial eigenvalue
+    ``s (sech^2(r) |x|^2 / r^2 + tanh(r) eps^2 / r^3)`` that JaxDEM takes as
+    ``s sech^2 r``."""
+    x = np.asarray(x, np.float64)
+    r = np.sqrt(np.sum(x * x, axis=-1) + eps**2)
+    return np.log1p(eps**2 * (np.sinh(2 * r) / 2 - r) / r**3)

@@ -13,6 +13,7 @@ from flax import nnx
 
 from rlmodels_common.checkpoint_format import check_tensors
 from rlmodels_common.factory import Factory
+from rlmodels_common.jaxdem import reject_jaxdem_metadata
 from rlmodels_common.initialization import SIGMA_HEAD_BIAS, SIGMA_HEAD_SCALE, positive_int
 
 from ..action_spaces import ActionSpace, Free, lift
@@ -88,7 +89,9 @@ class Model(Factory, nnx.Module):
         cls, model_type: str, metadata: Mapping[str, Any], key: nnx.Rngs | int = 0
     ) -> "Model":
         """Build the registered ``model_type`` from its ``metadata``, with fresh
-        parameters drawn from ``key``."""
+        parameters drawn from ``key``. JaxDEM's metadata is refused with a
+        ``CheckpointError`` pointing to the importer (``from_jaxdem``)."""
+        reject_jaxdem_metadata(model_type, metadata)
         kwargs = dict(metadata)
         entry = kwargs.get("action_space")
         if entry is not None:

@@ -12,6 +12,7 @@ from torch.distributions import Categorical, Independent, Normal
 
 from rlmodels_common.checkpoint_format import check_tensors
 from rlmodels_common.factory import Factory
+from rlmodels_common.jaxdem import reject_jaxdem_metadata
 from rlmodels_common.initialization import SIGMA_HEAD_BIAS, SIGMA_HEAD_SCALE, positive_int
 
 from ..action_spaces import ActionSpace, Free, lift
@@ -80,7 +81,9 @@ class Model(Factory, nn.Module):
         cls, model_type: str, metadata: Mapping[str, Any], key: int | torch.Generator = 0
     ) -> "Model":
         """Build the registered ``model_type`` from its ``metadata``, with fresh
-        parameters drawn from ``key``."""
+        parameters drawn from ``key``. JaxDEM's metadata is refused with a
+        ``CheckpointError`` pointing to the importer (``from_jaxdem``)."""
+        reject_jaxdem_metadata(model_type, metadata)
         kwargs = dict(metadata)
         entry = kwargs.get("action_space")
         if entry is not None:

@@ -5,13 +5,16 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from torch.distributions import Independent, Normal
 
+from rlmodels_common.tolerances import tolerance
 from rlmodels_torch import MaxNorm
 from tests.torch.properties import (
     assert_entropy_matches_monte_carlo,
     assert_log_det_matches_jacobian,
     assert_round_trip,
 )
+from tests.numpy_oracle import max_norm_log_det, max_norm_omitted_log_det
 
 
 @st.composite
@@ -33,7 +36,8 @@ def test_inverse_of_forward_is_identity(case):
 
 @given(points())
 def test_log_det_equals_autodiff_jacobian(case):
-    assert_log_det_matches_jacobian(*case)
+    bij, x = case
+    assert_log_det_matches_jacobian(bij, x, omitted=max_norm_omitted_log_det(x, bij.eps))
 
 
 @given(st.data())
@@ -94,3 +98,41 @@ def test_bad_arguments_name_expected_and_actual(kwargs, message):
 
 def test_metadata():
     assert MaxNorm(3.0, eps=1e-5).metadata == {"type": "MaxNorm", "kwargs": {"max_norm": 3.0, "eps": 1e-5}}
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@given(data=st.data())
+def test_log_det_is_jaxdems_at_every_radius(dtype, data):
+    bij = MaxNorm(data.draw(st.floats(0.1, 10)))
+    d = data.draw(st.integers(1, 5))
+    direction = np.array(data.draw(st.lists(st.floats(0.1, 1), min_size=d, max_size=d)))
+    radius = data.draw(st.one_of(st.just(20.0), st.floats(0, 25)))
+    x = torch.as_tensor(direction / np.linalg.norm(direction) * radius, dtype=dtype)
+    ours = bij.forward_and_log_det(x)[1]
+    assert_jaxdem_log_det(ours.numpy(), x.numpy(), bij, str(dtype).removeprefix("torch."))
+
+
+def test_log_prob_of_a_sample_at_radius_20_is_jaxdems():
+    """JaxDEM's rollouts score a sample through the forward log-det. At
+    pre-squash radius 20 the exact log-det (with the eps^2 radial term) is 2.1
+    larger; an imported policy must give JaxDEM's number."""
+    bij = MaxNorm(1.5)
+    x = np.array([20 / 3, 40 / 3, 40 / 3])  # |x| = 20
+    loc, std = x + np.array([0.3, -0.2, 0.1]), np.array([0.5, 0.7, 0.9])
+    base = Independent(Normal(torch.as_tensor(loc, dtype=torch.float32), torch.as_tensor(std, dtype=torch.float32)), 1)
+    xf = torch.as_tensor(x, dtype=torch.float32)
+    ours = base.log_prob(xf) - bij.forward_and_log_det(xf)[1]
+    gaussian = -0.5 * np.sum(((x - loc) / std) ** 2 + np.log(2 * np.pi * std**2))
+    expected = gaussian - max_norm_log_det(x, 1.5)
+    assert abs(float(ours) - expected) < 1e-4, (float(ours), expected)
+    assert float(max_norm_omitted_log_det(x)) > 2.1  # what the exact log-det would add
+
+
+def assert_jaxdem_log_det(ours, x: np.ndarray, bij, dtype: str) -> None:
+    """``ours`` equals JaxDEM's log-det at ``x`` to the ``dtype`` tolerance,
+    scaled by the magnitudes of its three terms."""
+    x = np.asarray(x, np.float64)
+    d = x.shape[-1]
+    r = np.sqrt(np.sum(x * x) + bij.eps**2)
+    scale = d * abs(np.log((1 - bij.eps) * bij.max_norm)) + (d - 1) * abs(np.log(np.tanh(r) / r)) + 2 * r + 2
+    assert tolerance(dtype).error(np.asarray(ours), max_norm_log_det(x, bij.max_norm, bij.eps), scale) <= 1

@@ -1,0 +1,86 @@
+"""The JaxDEM checkpoints in ``tests/jaxdem/`` (written by JaxDEM itself, see its
+README) and the check that a model reproduces JaxDEM's recorded outputs.
+Framework-free: each backend's tests compute the outputs, this compares them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from rlmodels_common.jaxdem import convert, read_directory
+from rlmodels_common.jaxdem_forward import jaxdem_forward
+from rlmodels_common.tolerances import log_prob_scale, tolerance
+from tests.numpy_oracle import max_norm_log_det
+
+ROOT = Path(__file__).parent / "jaxdem"
+CASES = ["head/ac_discrete", "head/lstm_box", "head/shared_free_sigma", "seed/ac_discrete", "seed/lstm_box", "seed/shared_maxnorm_sigma"]  # fmt: skip
+"""Every public case the importer supports (all but MinGRU)."""
+UNSUPPORTED = {"head/mingru_box": "MinGRUActorCritic"}
+
+
+def checkpoint(case: str) -> Path:
+    """The JaxDEM checkpoint directory of ``case`` (holding step folders)."""
+    return ROOT / case / "orbax"
+
+
+def expected(case: str) -> dict[str, np.ndarray]:
+    """JaxDEM's recorded outputs for ``case`` with the step-7 weights."""
+    with np.load(ROOT / case / "expected.npz") as f:
+        return {k: f[k] for k in f.files}
+
+
+def errors(outputs: dict[str, np.ndarray], case: str) -> dict[str, float]:
+    """Largest error / float32 tolerance of each output against JaxDEM's record
+    (at most 1 when they agree); deterministic discrete actions must be equal.
+    A continuous log-prob is held to the project's rule for log-densities, at
+    the size of its terms (``log_prob_scale``), taken from JaxDEM's forward
+    recomputed in numpy, never from the model under test."""
+    want = expected(case)
+    tol = tolerance("float32")
+    scales = {"log_prob": log_prob_scales(case)}
+    return {k: tol.error(np.asarray(v, np.float64), want[k], scales.get(k)) for k, v in outputs.items()}
+
+
+def log_prob_scales(case: str) -> np.ndarray | None:
+    """``log_prob_scale`` of each recorded log-prob ``(T, B)``: the Gaussian and
+    log-det terms of JaxDEM's log-density of the recorded action, in float64
+    from the checkpoint's arrays (None for a discrete model)."""
+    imported = convert(read_directory(checkpoint(case)))
+    m, want = imported.metadata, expected(case)
+    if m["discrete"]:
+        return None
+    carry, scales = None, []
+    for t in range(want["obs"].shape[0]):
+        out = jaxdem_forward(imported, want["obs"][t], carry)
+        if "carry" in out:
+            carry = tuple(np.where(want["done"][t][:, None], 0.0, a) for a in out["carry"])
+        x, log_det = _jaxdem_inverse(m["action_space"], want["actions"][t].astype(np.float64))
+        scales.append(log_prob_scale(x, out["loc"], out["scale"], log_det))
+    return np.stack(scales)
+
+
+def _jaxdem_inverse(entry: dict, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """JaxDEM's inverse of its action-space bijector and the forward log-det there."""
+    kw = entry["kwargs"]
+    eps = kw.get("eps", 1e-6)
+    if entry["type"] == "Box":
+        lo, hi, width = np.asarray(kw["x_min"]), np.asarray(kw["x_max"]), kw.get("width", 1.0)
+        half = (1 - eps) * (hi - lo) / 2
+        x = width * np.arctanh(np.clip((y - (lo + hi) / 2) / half, -1 + eps, 1 - eps))
+        z = x / width
+        return x, np.sum(np.log(half / width) + 2 * (np.log(2) - z - np.logaddexp(0, -2 * z)), axis=-1)
+    if entry["type"] == "MaxNorm":
+        s = (1 - eps) * kw["max_norm"]
+        r = np.sqrt(np.sum(y * y, axis=-1, keepdims=True) + eps**2)
+        x = np.arctanh(np.clip(r / s, -1 + eps, 1 - eps)) * y / r
+        return x, max_norm_log_det(x, kw["max_norm"], eps)
+    return y, np.zeros(y.shape[:-1])
+
+
+def assert_reproduces(outputs: dict[str, np.ndarray], case: str) -> None:
+    """Every output agrees with JaxDEM's record to the float32 tolerance."""
+    ratios = errors(outputs, case)
+    assert set(ratios) >= {"value", "log_prob", "entropy", "deterministic"}
+    bad = {k: v for k, v in ratios.items() if not v <= 1}
+    assert not bad, f"{case}: outputs disagree with JaxDEM's (error / tolerance): {bad}"

@@ -1,0 +1,86 @@
+"""from_jaxdem in torch, without JAX: every JaxDEM checkpoint (both layouts)
+reproduces the outputs JaxDEM's own models recorded, read directly and through
+the portable checkpoint ``rlmodels import-jaxdem`` writes; JaxDEM metadata
+refused by from_metadata."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import rlmodels_torch as rt
+from rlmodels.jaxdem import import_jaxdem
+from rlmodels_common.checkpoint_format import CheckpointError
+from tests.jaxdem_cases import CASES, assert_reproduces, checkpoint, errors, expected
+
+
+@torch.no_grad()
+def rollout(model: rt.Model, want: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """JaxDEM's recording protocol: from a zero carry at batch B, step t runs on
+    ``obs[t]``, then the carry is reset where ``done[t]``."""
+    out: dict[str, list] = {"value": [], "log_prob": [], "entropy": [], "deterministic": []}
+    obs, done = torch.as_tensor(want["obs"]), torch.as_tensor(want["done"])
+    recurrent = isinstance(model, rt.LSTMActorCritic)
+    if recurrent:
+        zeros = torch.zeros(obs.shape[1], model.lstm_features)
+        carry, out["carry_c"], out["carry_h"] = (zeros, zeros), [], []
+    for t in range(obs.shape[0]):
+        if recurrent:
+            pi, value, carry = model.step(obs[t], carry)
+            out["carry_c"].append(carry[0])
+            out["carry_h"].append(carry[1])
+            carry = tuple(torch.where(done[t][:, None], 0.0, a) for a in carry)
+        else:
+            pi, value = model(obs[t])
+        out["value"].append(value)
+        out["log_prob"].append(pi.log_prob(torch.as_tensor(want["actions"][t])))
+        out["entropy"].append(pi.entropy())
+        out["deterministic"].append(rt.deterministic_action(pi))
+    return {k: torch.stack(v).numpy() for k, v in out.items()}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_imported_model_reproduces_jaxdems_outputs(case):
+    assert_reproduces(rollout(rt.from_jaxdem(checkpoint(case)), expected(case)), case)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_portable_checkpoint_reproduces_jaxdems_outputs(tmp_path, case):
+    report = import_jaxdem(checkpoint(case), tmp_path / "policy", backend="torch")
+    assert report.ok, report.text()
+    assert_reproduces(rollout(rt.load(tmp_path / "policy"), expected(case)), case)
+
+
+@pytest.mark.parametrize("case", ["head/lstm_box", "seed/lstm_box"])
+@torch.no_grad()
+def test_sequence_mode_with_resets_reproduces_jaxdems_outputs(case):
+    want = expected(case)
+    model = rt.from_jaxdem(checkpoint(case))
+    pi, value = model(torch.as_tensor(want["obs"]), sequence=True, done=torch.as_tensor(want["done"]))
+    outputs = {"value": value, "log_prob": pi.log_prob(torch.as_tensor(want["actions"])), "entropy": pi.entropy(),
+               "deterministic": rt.deterministic_action(pi)}  # fmt: skip
+    assert_reproduces({k: v.numpy() for k, v in outputs.items()}, case)
+
+
+@pytest.mark.parametrize("case", ["head/lstm_box", "seed/lstm_box"])
+@torch.no_grad()
+def test_the_stored_carry_is_handed_over(case):
+    want = expected(case)
+    model, carry = rt.from_jaxdem(checkpoint(case), with_carry=True)
+    np.testing.assert_array_equal(carry[0].numpy(), want["saved_carry_c"])
+    np.testing.assert_array_equal(carry[1].numpy(), want["saved_carry_h"])
+    _, value, _ = model.step(torch.as_tensor(want["obs"][0, : carry[0].shape[0]]), carry)
+    assert errors({"value_from_saved": value.numpy()}, case)["value_from_saved"] <= 1
+
+
+def test_an_earlier_step_is_another_model():
+    latest, earlier = rt.from_jaxdem(checkpoint("head/lstm_box")), rt.from_jaxdem(checkpoint("head/lstm_box"), step=3)
+    assert not np.array_equal(latest.canonical_params()["actor_mu.kernel"], earlier.canonical_params()["actor_mu.kernel"])
+
+
+@pytest.mark.parametrize("case", ["head/lstm_box", "seed/shared_maxnorm_sigma"])
+def test_from_metadata_refuses_jaxdem_metadata_and_names_the_importer(case):
+    metadata = json.loads((checkpoint(case) / "7" / "model_metadata" / "metadata").read_text())
+    with pytest.raises(CheckpointError, match="JaxDEM metadata.*from_jaxdem.*import-jaxdem"):
+        rt.Model.from_metadata(metadata.pop("model_type"), metadata)
