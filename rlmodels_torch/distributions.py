@@ -52,9 +52,17 @@ class Transformed(TransformedDistribution):
     def sample(self, sample_shape: torch.Size | tuple[int, ...] = torch.Size()) -> torch.Tensor:
         """Actions ``(*sample_shape, *batch_shape, A)``, without gradient (``rsample`` has one)."""
         if not torch.is_grad_enabled():  # rollouts: no context to enter
-            return self.bijector(self.base_dist.sample(sample_shape))
+            return self._sample(sample_shape)
         with torch.no_grad():
-            return self.bijector(self.base_dist.sample(sample_shape))
+            return self._sample(sample_shape)
+
+    def _sample(self, sample_shape: torch.Size | tuple[int, ...]) -> torch.Tensor:
+        normal = self.base_dist.base_dist
+        # One sample per state is the rollout's call: torch.normal on the (already
+        # batch-shaped) parameters is what Normal.sample runs, the same draw,
+        # without two Python layers around it.
+        x = torch.normal(normal.loc, normal.scale) if not sample_shape else self.base_dist.sample(sample_shape)
+        return x if self.bijector.is_identity else self.bijector(x)
 
     def rsample(self, sample_shape: torch.Size | tuple[int, ...] = torch.Size()) -> torch.Tensor:
         return self.bijector(self.base_dist.rsample(sample_shape))
@@ -63,8 +71,10 @@ class Transformed(TransformedDistribution):
         """Log-density of actions ``(..., A)``; returns ``batch_shape``."""
         if value.shape[-1:] != self._event_shape:  # else a broadcasting error deep inside, or a wrong sum
             raise ValueError(f"expected actions of shape (..., {self._event_shape[0]}), got {tuple(value.shape)}")
-        x, log_det = self.bijector.inverse_and_log_det(value)
         normal = self.base_dist.base_dist
+        if self.bijector.is_identity:
+            return _diagonal_normal_log_prob(value, normal.loc, normal.scale)
+        x, log_det = self.bijector.inverse_and_log_det(value)
         return _diagonal_normal_log_prob(x, normal.loc, normal.scale) + log_det
 
     def entropy(self) -> torch.Tensor:

@@ -49,6 +49,9 @@ class ActionSpace(Factory, Transform):
     """
 
     bijective = True
+    is_identity = False
+    """True for ``Free``: eager torch pays per op, so ``Transformed`` skips a
+    map that does nothing and a log-det that is zero."""
 
     def __init__(self) -> None:
         super().__init__(cache_size=0)

@@ -20,6 +20,7 @@ class Block(IndependentTransform):
         super().__init__(bijector, ndims)
         self.bijector = bijector
         self.ndims = ndims
+        self.is_identity = bijector.is_identity
         self._axes = tuple(range(-ndims, 0))
 
     @property

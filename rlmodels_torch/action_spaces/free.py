@@ -18,6 +18,7 @@ class Free(ActionSpace):
     domain = constraints.real
     codomain = constraints.real
     sign = +1
+    is_identity = True
 
     @property
     def kwargs(self) -> dict[str, Any]:

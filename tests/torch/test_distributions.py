@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.distributions import Categorical, Independent, Normal
 
-from rlmodels_torch import Block, Box, MaxNorm, Transformed, deterministic_action
+from rlmodels_torch import Block, Box, Free, MaxNorm, Transformed, deterministic_action, lift
 
 
 def gaussian(mean, std):
@@ -82,3 +82,23 @@ def test_the_repr_shows_the_base_distribution_and_the_action_space():
     assert repr(Transformed(gaussian(torch.zeros(2), torch.ones(2)), MaxNorm(2.0))).endswith(
         "action_space=MaxNorm(max_norm=2.0, eps=1e-06))"
     )
+
+
+@pytest.mark.parametrize("space", [Free(), Box(-1.0, 3.0), MaxNorm(2.0)], ids=["Free", "Box", "MaxNorm"])
+@pytest.mark.parametrize("sample_shape", [(), (5,)])
+def test_sampling_draws_what_the_base_gaussian_draws_through_the_action_space(space, sample_shape):
+    mean, std = torch.tensor([[0.2, -1.0], [2.0, 0.5]]), torch.tensor([[0.3, 0.8], [1.0, 0.1]])
+    bij = lift(space)
+    torch.manual_seed(7)
+    got = Transformed(gaussian(mean, std), bij).sample(sample_shape)
+    torch.manual_seed(7)
+    want = bij(gaussian(mean, std).sample(sample_shape))
+    torch.testing.assert_close(got, want, rtol=0, atol=0)
+    assert got.shape == (*sample_shape, 2, 2)
+
+
+def test_free_log_prob_is_the_gaussian_log_density():
+    mean, std = torch.tensor([[0.2, -1.0], [2.0, 0.5]]), torch.tensor([[0.3, 0.8], [1.0, 0.1]])
+    y = torch.tensor([[1.5, -0.3], [0.0, 40.0]])
+    pi = Transformed(gaussian(mean, std), lift(Free()))
+    torch.testing.assert_close(pi.log_prob(y), gaussian(mean, std).log_prob(y), rtol=1e-6, atol=1e-6)
