@@ -51,17 +51,36 @@ def lstm_cell(p: Mapping[str, np.ndarray], cell_type: str, c: np.ndarray, h: np.
     return c, sig(o) * np.tanh(c)
 
 
+def mingru_step(kernel: np.ndarray, h: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One step of stacked MinGRU layers (SPEC section 10): ``kernel`` ``(L, H, 3H)``,
+    carry ``h`` ``(..., L, H)``, input ``y`` ``(..., H)``. Per layer, with
+    ``hidden, gate, proj = split(y @ kernel[l], 3)``: ``h_l = (1 - w) h_l + w g(hidden)``
+    (``w = sigmoid(gate)``, ``g(x) = x + 0.5`` for ``x >= 0``, else ``sigmoid(x)``),
+    then the highway ``s h_l + (1 - s) y`` (``s = sigmoid(proj)``) is the next
+    layer's input. Returns the new carry and the last layer's output."""
+    sig = ACTIVATIONS["sigmoid"]
+    carry = []
+    for layer in range(kernel.shape[0]):
+        hidden, gate, proj = np.split(y @ kernel[layer], 3, axis=-1)
+        w = sig(gate)
+        carry.append((1 - w) * h[..., layer, :] + w * np.where(hidden >= 0, hidden + 0.5, sig(hidden)))
+        s = sig(proj)
+        y = s * carry[-1] + (1 - s) * y
+    return np.stack(carry, axis=-2), y
+
+
 def forward(
     model_type: str,
     meta: Mapping[str, Any],
     params: Mapping[str, np.ndarray],
     x: np.ndarray,
-    carry: tuple[np.ndarray, np.ndarray] | None = None,
+    carry: Any = None,
 ) -> dict[str, Any]:
-    """Outputs for observations ``x`` (``(..., obs)``), one LSTM step from ``carry``.
+    """Outputs for observations ``x`` (``(..., obs)``), one recurrent step from
+    ``carry`` (the LSTM's ``(c, h)``, the MinGRU's ``h``; zeros if None).
 
     Returns ``mu`` (logits when discrete), ``std`` (continuous), ``value`` and
-    for the LSTM the new ``carry``.
+    for a recurrent model the new ``carry``.
     """
     p = {k: np.asarray(v, np.float64) for k, v in params.items()}
     x = np.asarray(x, np.float64)
@@ -74,6 +93,15 @@ def forward(
         actor = _mlp(p, "actor_torso", meta["actor_architecture"], act, x)
         n = len(meta["critic_architecture"])
         value = _linear(p, f"critic.layers.{2 * n}", _mlp(p, "critic", meta["critic_architecture"], act, x))
+    elif model_type == "MinGRUActorCritic":
+        y = act(_linear(p, "encoder.layers.0", x))
+        if "proj_in.kernel" in p:
+            y = _linear(p, "proj_in", y)
+        L, H = meta["num_layers"], meta["gru_features"]
+        h = np.zeros((*x.shape[:-1], L, H)) if carry is None else np.asarray(carry, np.float64)
+        out["carry"], actor = mingru_step(p["mingru_kernel"], h, y)
+        fused = _linear(p, "fused_head", actor)
+        out["mu"], value = fused[..., :-1], fused[..., -1:]
     else:
         feats = act(_linear(p, "encoder.layers.0", x))
         H = meta["lstm_features"]
@@ -83,7 +111,8 @@ def forward(
         out["carry"] = (c, h)
         actor = h
         value = _linear(p, "critic", h)
-    out["mu"] = _linear(p, "actor_mu", actor)
+    if "mu" not in out:
+        out["mu"] = _linear(p, "actor_mu", actor)
     out["value"] = value
     if not meta["discrete"]:
         if meta["actor_sigma_head"]:

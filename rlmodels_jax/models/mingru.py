@@ -276,10 +276,19 @@ def _step(kernel: jax.Array, y: jax.Array, h: jax.Array) -> tuple[jax.Array, jax
 def _combine(
     earlier: tuple[jax.Array, jax.Array], later: tuple[jax.Array, jax.Array]
 ) -> tuple[jax.Array, jax.Array]:
-    """Heinsen's operator: ``(log a, log b)`` of ``h -> a h + b`` composed in time order."""
+    """Heinsen's operator: ``(log a, log b)`` of ``h -> a h + b`` composed in time order.
+
+    Where the later map starts an episode (``log a2 = -inf``) the composition
+    is the later map itself, whatever the earlier one holds: a NaN or inf
+    before a reset must not survive it (``-inf + nan`` is NaN). For finite
+    values both branches give the same numbers."""
     log_a1, log_b1 = earlier
     log_a2, log_b2 = later
-    return log_a1 + log_a2, jnp.logaddexp(log_a2 + log_b1, log_b2)
+    fresh = log_a2 == -jnp.inf
+    return (
+        jnp.where(fresh, -jnp.inf, log_a1 + log_a2),
+        jnp.where(fresh, log_b2, jnp.logaddexp(log_a2 + log_b1, log_b2)),
+    )
 
 
 @jax.jit
