@@ -53,12 +53,12 @@ class MinGRUActorCritic(Model):
     Sequence mode computes each layer's gates for all steps at once (one
     matmul), then the recurrence ``h_t = a_t h_{t-1} + b_t`` (``a = 1 - w``,
     ``b = w g``) in linear space, one fused multiply-add per step. That is the
-    step's arithmetic, so it equals stepping with ``reset(mask=done[t])`` to
-    the last bit, handles any ``initial_carry`` (zero and negative entries
-    included) exactly, and a reset is an exact zeroing: there is no log space,
-    hence no ``-inf`` coefficient (the log-space ``logcumsumexp`` form turns a
-    reset into NaN). JAX's parallel log-space scan gives the same numbers to
-    float rounding.
+    step's arithmetic (it equals stepping with ``reset(mask=done[t])`` up to
+    how BLAS rounds one matmul over all steps against one per step), any
+    ``initial_carry`` enters exactly (zero and negative entries included), and
+    a reset is an exact zeroing: there is no log space, hence no ``-inf``
+    coefficient (the log-space ``logcumsumexp`` form turns a reset into NaN).
+    JAX's parallel log-space scan gives the same numbers to float rounding.
 
     ``remat`` is accepted and recorded, as in JaxDEM, and changes nothing.
     ``device`` places the parameters and the carry.
