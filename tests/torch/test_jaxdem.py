@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import rlmodels_torch as rt
+from rlmodels.cli import EXIT_OK, main
 from rlmodels.jaxdem import import_jaxdem
 from rlmodels_common.checkpoint_format import CheckpointError
 from rlmodels_common.carry import entries, map_carry
@@ -85,3 +86,28 @@ def test_from_metadata_refuses_jaxdem_metadata_and_names_the_importer(case):
     metadata = json.loads((checkpoint(case) / "7" / "model_metadata" / "metadata").read_text())
     with pytest.raises(CheckpointError, match="JaxDEM metadata.*from_jaxdem.*import-jaxdem"):
         rt.Model.from_metadata(metadata.pop("model_type"), metadata)
+
+
+def test_a_jaxdem_mingru_checkpoint_goes_to_torch_and_to_onnx(capsys, tmp_path):
+    """The README recipe: import-jaxdem, export, and the ONNX file, driven as a
+    runtime drives it (the carry kept outside, reset = the last step's done),
+    reproduces JaxDEM's recorded rollout."""
+    import onnxruntime
+
+    case = "head/mingru_box"
+    assert main(["import-jaxdem", str(checkpoint(case)), "-o", str(tmp_path / "policy")]) == EXIT_OK
+    assert main(["export", str(tmp_path / "policy"), "-o", str(tmp_path / "policy.onnx")]) == EXIT_OK
+    capsys.readouterr()
+    want = expected(case)
+    session = onnxruntime.InferenceSession(str(tmp_path / "policy.onnx"), providers=["CPUExecutionProvider"])
+    B = want["obs"].shape[1]
+    h, reset = np.zeros((B, 1, 8), np.float32), np.zeros(B, bool)
+    out: dict[str, list] = {"value": [], "deterministic": [], "carry_h": []}
+    for t in range(want["obs"].shape[0]):
+        action, value, h = session.run(None, {"observation": want["obs"][t], "h": h, "reset": reset})
+        out["value"].append(value)
+        out["deterministic"].append(action)
+        out["carry_h"].append(h)
+        reset = want["done"][t]
+    ratios = errors({k: np.stack(v) for k, v in out.items()}, case)
+    assert max(ratios.values()) <= 1, ratios
