@@ -50,15 +50,15 @@ class MinGRUActorCritic(Model):
     time-major ``x`` ``(T, *batch, obs_dim)``, zeroing the carry after step
     ``t`` where ``done[t]``; ``return_carry=True`` adds the final carry.
 
-    Sequence mode computes each layer's gates for all steps at once (one
-    matmul), then the recurrence ``h_t = a_t h_{t-1} + b_t`` (``a = 1 - w``,
-    ``b = w g``) in linear space, one fused multiply-add per step. That is the
-    step's arithmetic (it equals stepping with ``reset(mask=done[t])`` up to
-    how BLAS rounds one matmul over all steps against one per step), any
-    ``initial_carry`` enters exactly (zero and negative entries included), and
-    a reset is an exact zeroing: there is no log space, hence no ``-inf``
-    coefficient (the log-space ``logcumsumexp`` form turns a reset into NaN).
-    JAX's parallel log-space scan gives the same numbers to float rounding.
+    Sequence mode steps through time with the step's own arithmetic, so it
+    equals stepping with ``reset(mask=done[t])``, any ``initial_carry``
+    (zero and negative entries included) enters exactly, and a reset is an
+    exact zeroing: there is no log space, hence no ``-inf`` coefficient (the
+    log-space ``logcumsumexp`` form turns a reset into NaN). JAX's parallel
+    log-space scan gives the same numbers to float rounding. On CPU this loop
+    is the fastest form measured (``benchmarks/mingru.py``): computing the
+    gates of all steps in one matmul first makes the elementwise work stream
+    ``(T, B, H)`` arrays through memory instead of cache.
 
     ``remat`` is accepted and recorded, as in JaxDEM, and changes nothing.
     ``device`` places the parameters and the carry.
@@ -192,9 +192,11 @@ class MinGRUActorCritic(Model):
         carry = []
         for layer, kernel in enumerate(self.mingru_kernel):
             hidden, gate, proj = (y @ kernel).chunk(3, -1)
-            w = torch.sigmoid(gate)
-            carry.append(torch.addcmul(w * _g(hidden), 1 - w, h.select(-2, layer)))
-            y = _highway(y, carry[-1], proj)
+            # lerp(h, g, w) = h + w (g - h) is (1 - w) h + w g in one op (JAX writes
+            # the latter; the two differ by rounding): half the ops of a step,
+            # which at batch 1 is all launch overhead.
+            carry.append(torch.lerp(h.select(-2, layer), _g(hidden), torch.sigmoid(gate)))
+            y = torch.lerp(y, carry[-1], torch.sigmoid(proj))  # the highway s h + (1 - s) y
         return y, torch.stack(carry, -2) if len(carry) > 1 else carry[0].unsqueeze(-2)
 
     def _sequence(self, x: torch.Tensor, initial_carry: Any, done: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -219,21 +221,15 @@ class MinGRUActorCritic(Model):
         else:
             counts = [0] * T
         y = self._features(x).reshape(T, rows, H)
-        h0 = h0.reshape(rows, self.num_layers, H)
-        finals = []
-        for layer, kernel in enumerate(self.mingru_kernel):
-            hidden, gate, proj = (y @ kernel).chunk(3, -1)
-            w = torch.sigmoid(gate)
-            a, b = 1 - w, w * _g(hidden)  # h_t = a_t h_{t-1} + b_t, as in _step
-            h, hs = h0[:, layer], []
-            for t in range(T):
-                h = torch.addcmul(b[t], a[t], h)
-                hs.append(h)
-                if counts[t]:
-                    h = h.index_fill(0, resets[t], 0.0)
-            finals.append(h)
-            y = _highway(y, torch.stack(hs) if hs else torch.zeros_like(y), proj)
-        return y.reshape(*x.shape[:-1], H), torch.stack(finals, -2).reshape(*batch, self.num_layers, H)
+        h = h0.reshape(rows, self.num_layers, H)
+        ys = []
+        for t in range(T):
+            out, h = self._step(y[t], h)
+            ys.append(out)
+            if counts[t]:
+                h = h.index_fill(0, resets[t], 0.0)
+        y = torch.stack(ys) if ys else y
+        return y.reshape(*x.shape[:-1], H), h.reshape(*batch, self.num_layers, H)
 
     def _checked_carry(self, carry: Any, batch: tuple[int, ...] | None, what: str) -> torch.Tensor:
         """``carry`` as a tensor of the model's dtype and device, ``(*batch,
@@ -273,7 +269,3 @@ def _g(x: torch.Tensor) -> torch.Tensor:
     return torch.where(x >= 0, x + 0.5, torch.sigmoid(x))
 
 
-def _highway(y: torch.Tensor, h: torch.Tensor, proj: torch.Tensor) -> torch.Tensor:
-    """``s h + (1 - s) y`` with ``s = sigmoid(proj)``."""
-    s = torch.sigmoid(proj)
-    return torch.addcmul(s * h, 1 - s, y)

@@ -203,11 +203,11 @@ def check_sequence_equals_stepping(config, scale, seed, x, done, carry, dtype):
 
 @given(rollouts("float32"))
 def test_sequence_with_done_equals_stepping_with_masked_resets(rollout):
-    """To the float32 tolerance (rtol 1e-5, atol 1e-6). Sequence mode runs the
-    step's arithmetic, ``h_t = (1 - w) h_{t-1} + w g`` as one multiply-add,
-    but its matmuls cover all T steps at once, which BLAS may round
-    differently from T single-step matmuls: a few eps of the largest term,
-    carried through the layers and the head, far inside the tolerance."""
+    """To the float32 tolerance (rtol 1e-5, atol 1e-6). Sequence mode loops the
+    step itself over the batch flattened to rows, so the two differ at most by
+    how BLAS rounds a product of another shape (the encoder's over all T
+    steps, a (rows, H) matmul for a (B0, B1, H) one): a few eps of the largest
+    term, carried through the layers and the head, far inside the tolerance."""
     check_sequence_equals_stepping(*rollout, "float32")
 
 
