@@ -186,9 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     rounds, seconds = (5, 0.05) if args.quick else (21, 0.2)
-    tables = [torch_table(rounds, seconds), torch_table(rounds, seconds, layers=2), jax_table(rounds, seconds)]
-    print("\n".join(f"- {line}" for line in describe()) + "\n\n" + "\n\n".join(t.markdown() for t in tables))
+    print("\n".join(f"- {line}" for line in describe()) + "\n\n" + markdown(rounds, seconds))
     return 0
+
+
+def markdown(rounds: int, seconds: float) -> str:
+    """Every MinGRU table (torch with one and two layers, JAX) as markdown."""
+    tables = [torch_table(rounds, seconds), torch_table(rounds, seconds, layers=2), jax_table(rounds, seconds)]
+    return "\n\n".join(t.markdown() for t in tables)
 
 
 if __name__ == "__main__":
