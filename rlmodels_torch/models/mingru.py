@@ -39,6 +39,7 @@ class MinGRUActorCritic(Model):
         s = sigmoid(proj)
         y = s * h + (1 - s) * y             # highway: the next layer's input
 
+    (the two blends run as ``torch.lerp``, one op each for the same function).
     The standard deviation is ``log_std`` ``(1, A)`` or, with
     ``actor_sigma_head``, a softplus head on the last layer's ``y``.
 
@@ -51,7 +52,8 @@ class MinGRUActorCritic(Model):
     ``t`` where ``done[t]``; ``return_carry=True`` adds the final carry.
 
     Sequence mode steps through time with the step's own arithmetic, so it
-    equals stepping with ``reset(mask=done[t])``, any ``initial_carry``
+    equals stepping with ``reset(mask=done[t])`` (up to how BLAS rounds
+    products of other shapes), any ``initial_carry``
     (zero and negative entries included) enters exactly, and a reset is an
     exact zeroing: there is no log space, hence no ``-inf`` coefficient (the
     log-space ``logcumsumexp`` form turns a reset into NaN). JAX's parallel

@@ -15,7 +15,7 @@ from rlmodels.jaxdem import import_jaxdem
 from rlmodels_common.checkpoint_format import CheckpointError
 from rlmodels_common.carry import entries, map_carry
 from rlmodels_common.contract import carry_shapes
-from tests.jaxdem_cases import CASES, RECURRENT, assert_reproduces, checkpoint, errors, expected, zero_where
+from tests.jaxdem_cases import CASES, RECURRENT, assert_reproduces, checkpoint, errors, expected
 
 
 @torch.no_grad()
