@@ -146,3 +146,82 @@ class BareLSTM(nn.Module):
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.agent.lstm(features)[0]
+
+
+class MinGRUAgent(nn.Module):
+    """JaxDEM's MinGRU actor-critic written by hand: Linear+GELU encoder, a Linear
+    projection to the MinGRU width, per layer one bias-free ``Linear(H, 3H)``
+    (hidden | gate | proj) with the highway, one fused head (mean, then value),
+    a state-independent log-std, Free actions."""
+
+    def __init__(self, port: rt.MinGRUActorCritic) -> None:
+        super().__init__()
+        H = port.gru_features
+        self.encoder = _copy_mlp(port.encoder.layers)
+        self.proj_in = nn.Identity() if port.proj_in is None else _copy_mlp(nn.ModuleList([port.proj_in]))
+        self.layers = nn.ModuleList(nn.Linear(H, 3 * H, bias=False) for _ in range(port.num_layers))
+        with torch.no_grad():
+            for layer, kernel in zip(self.layers, port.mingru_kernel):
+                layer.weight.copy_(kernel.T)
+        self.head = nn.Linear(H, port.action_space_size + 1)
+        self.head.load_state_dict(port.fused_head.state_dict())
+        self.actor_logstd = nn.Parameter(port.log_std.detach().clone())
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj_in(self.encoder(x))
+
+    def heads(self, y: torch.Tensor, action: torch.Tensor | None = None):
+        out = self.head(y)
+        mean, value = out[..., :-1], out[..., -1:]
+        if action is None:
+            action = Normal(mean, self.actor_logstd.exp().expand_as(mean), validate_args=False).sample()
+        return action, _gaussian_log_prob(action, mean, self.actor_logstd.expand_as(mean)), value
+
+    def step(self, y: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """All layers one step: ``y`` ``(B, H)``, ``h`` ``(B, L, H)``."""
+        new = []
+        for i, layer in enumerate(self.layers):
+            hidden, gate, proj = layer(y).chunk(3, dim=-1)
+            w = torch.sigmoid(gate)
+            g = torch.where(hidden >= 0, hidden + 0.5, torch.sigmoid(hidden))
+            new.append((1 - w) * h[:, i] + w * g)
+            s = torch.sigmoid(proj)
+            y = s * new[-1] + (1 - s) * y
+        return y, torch.stack(new, dim=1)
+
+    def act(self, x: torch.Tensor, h: torch.Tensor):
+        """One step for ``x`` ``(B, obs)`` from ``h`` ``(B, L, H)``: action, log-density, value, new ``h``."""
+        y, h = self.step(self.features(x), h)
+        return *self.heads(y), h
+
+    def evaluate(self, x: torch.Tensor, action: torch.Tensor, done: torch.Tensor | None = None):
+        """Log-densities of ``action`` and values over ``x`` ``(T, B, obs)`` from a
+        zero carry, the carry zeroed after step t where ``done[t]`` (``(T, B)``):
+        the step looped (CleanRL's loop)."""
+        y = self.features(x)
+        h = x.new_zeros(x.shape[1], len(self.layers), y.shape[-1])
+        keep = None if done is None else (1.0 - done.float())[..., None, None]
+        ys = []
+        for t in range(x.shape[0]):
+            out, h = self.step(y[t], h)
+            ys.append(out)
+            if keep is not None:
+                h = keep[t] * h
+        return self.heads(torch.stack(ys), action)[1:]
+
+    def evaluate_log_space(self, x: torch.Tensor, action: torch.Tensor):
+        """As :meth:`evaluate` without resets, each layer in parallel in log space
+        with Heinsen's ``logcumsumexp`` (the MinGRU paper's parallel mode), which
+        cannot take resets (a reset's ``log a = -inf`` turns it into NaN)."""
+        y = self.features(x)
+        for layer in self.layers:
+            hidden, gate, proj = layer(y).chunk(3, dim=-1)
+            log_a = -nn.functional.softplus(gate)
+            log_b = -nn.functional.softplus(-gate) + torch.where(
+                hidden >= 0, torch.log(torch.relu(hidden) + 0.5), -nn.functional.softplus(-hidden)
+            )
+            a_star = torch.cumsum(log_a, dim=0)
+            h = torch.exp(a_star + torch.logcumsumexp(log_b - a_star, dim=0))
+            s = torch.sigmoid(proj)
+            y = s * h + (1 - s) * y
+        return self.heads(y, action)[1:]

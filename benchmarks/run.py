@@ -364,6 +364,8 @@ def import_lines(repeats: int) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import mingru
+
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a one-minute pass: fewer, shorter rounds")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results.md"), help="markdown file to write")
@@ -375,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     for build in (
         lambda: torch_tables(rounds, seconds, batches).markdown(),
         lambda: jax_table(rounds, seconds, batches).markdown(),
+        lambda: mingru.markdown(rounds, seconds),
         lambda: export_table(rounds, seconds).markdown(),
         lambda: "\n".join(conversion_lines(repeats)),
         lambda: "\n".join(import_lines(repeats)),

@@ -7,12 +7,14 @@ and with ``stochastic=True`` the policy's parameters too (the Gaussian's
 ``logits``) for runtimes that sample themselves. A recurrent model is
 exported as one step with its carry explicit, so the runtime keeps it::
 
-    action, value, c_out, h_out = policy(observation, c, h, reset)
+    action, value, c_out, h_out = policy(observation, c, h, reset)     # LSTMActorCritic
+    action, value, h_out = policy(observation, h, reset)               # MinGRUActorCritic
 
-``observation`` is ``(B, observation_space_size)``, ``c`` and ``h`` are
-``(B, lstm_features)``, ``reset`` is a ``(B,)`` bool flag that zeroes the
-incoming carry of environments starting a new episode (pass the previous
-step's ``done``); the batch size ``B`` is dynamic.
+``observation`` is ``(B, observation_space_size)``; the LSTM's ``c`` and ``h``
+are ``(B, lstm_features)``, the MinGRU's ``h`` is ``(B, num_layers,
+gru_features)``; ``reset`` is a ``(B,)`` bool flag that zeroes the incoming
+carry of environments starting a new episode (pass the previous step's
+``done``); the batch size ``B`` is dynamic.
 
 Every file carries its manifest (``rlmodels.manifest``): model type and
 metadata, sizes, action space and whether the action is mapped through it,
@@ -37,6 +39,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from rlmodels_common.carry import entries, map_carry
 from rlmodels_common.convert import require
 from rlmodels_common.tolerances import tolerance
 
@@ -69,7 +72,7 @@ class DeployedRecurrentPolicy(torch.nn.Module):
     one step of an ``LSTMActorCritic`` with the carry explicit; ``reset`` zeroes
     the incoming carry of the environments it flags."""
 
-    def __init__(self, model: rt.LSTMActorCritic, stochastic: bool = False) -> None:
+    def __init__(self, model: rt.Model, stochastic: bool = False) -> None:
         super().__init__()
         self.model = model
         self.stochastic = stochastic
@@ -77,12 +80,23 @@ class DeployedRecurrentPolicy(torch.nn.Module):
     def forward(
         self, observation: torch.Tensor, c: torch.Tensor, h: torch.Tensor, reset: torch.Tensor
     ) -> tuple[torch.Tensor, ...]:
+        return self.step(observation, (c, h), reset)
+
+    def step(self, observation: torch.Tensor, carry: Any, reset: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The outputs, then the new carry's entries, from ``carry`` zeroed where ``reset``."""
         # where, not a multiply: a NaN left in a finished episode's carry must not survive the reset
-        fresh = reset.unsqueeze(-1)
-        c = torch.where(fresh, torch.zeros_like(c), c)
-        h = torch.where(fresh, torch.zeros_like(h), h)
-        pi, value, (c, h) = self.model.step(observation, (c, h))
-        return rt.deterministic_action(pi), value, *(_head(pi) if self.stochastic else ()), c, h
+        carry = map_carry(lambda a: torch.where(reset.reshape(-1, *(1,) * (a.ndim - 1)), torch.zeros_like(a), a), carry)
+        pi, value, carry = self.model.step(observation, carry)
+        return rt.deterministic_action(pi), value, *(_head(pi) if self.stochastic else ()), *entries(carry)
+
+
+class DeployedMinGRUPolicy(DeployedRecurrentPolicy):
+    """``action, value[, head...], h_out = policy(observation, h, reset)``: one step
+    of a ``MinGRUActorCritic`` with its carry ``h`` ``(B, num_layers,
+    gru_features)`` explicit; ``reset`` zeroes it for the environments it flags."""
+
+    def forward(self, observation: torch.Tensor, h: torch.Tensor, reset: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return self.step(observation, h, reset)
 
 
 def _head(pi: Any) -> tuple[torch.Tensor, ...]:
@@ -96,8 +110,11 @@ def _head(pi: Any) -> tuple[torch.Tensor, ...]:
 
 def deployed(model: rt.Model, stochastic: bool = False) -> DeployedPolicy | DeployedRecurrentPolicy:
     """``model`` wrapped for export, in eval mode."""
-    if carry_shapes(model):
+    count = len(carry_shapes(model))  # the carry's arrays: the LSTM's (c, h), the MinGRU's h
+    if count == 2:
         return DeployedRecurrentPolicy(model, stochastic).eval()
+    if count == 1:
+        return DeployedMinGRUPolicy(model, stochastic).eval()
     return DeployedPolicy(model, stochastic).eval()
 
 

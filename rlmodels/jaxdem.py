@@ -10,7 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from rlmodels_common.carry import entries, from_entries, map_carry
 from rlmodels_common.checkpoint_format import PathLike
+from rlmodels_common.contract import carry_shapes
 from rlmodels_common.convert import as_numpy, require
 from rlmodels_common.jaxdem import Imported, convert, read_directory
 from rlmodels_common.jaxdem_forward import NUMPY_ACTIVATIONS, jaxdem_forward
@@ -88,12 +90,14 @@ def check(model: Any, imported: Imported, backend: str, examples: int = 8, seed:
     obs_dim = imported.metadata["observation_space_size"]
     errors: dict[str, float] = {}
 
-    def compare(x: np.ndarray, carry: tuple[np.ndarray, ...] | None) -> tuple[np.ndarray, ...] | None:
+    shapes = carry_shapes(imported.model_type, imported.metadata)
+
+    def compare(x: np.ndarray, carry: Any) -> Any:
         want = jaxdem_forward(imported, x, carry)
         got = _outputs(backend, model, x, carry)
         pairs = [(k, v, want[k]) for k, v in got.items() if k != "carry"]
         if "carry" in got:
-            pairs += [(label, a, b) for label, a, b in zip(("carry c", "carry h"), got["carry"], want["carry"])]
+            pairs += [(f"carry {n}", a, b) for n, a, b in zip(shapes, entries(got["carry"]), entries(want["carry"]))]
         for label, a, b in pairs:
             errors[label] = max(errors.get(label, 0.0), tol.error(a, b))
         return got.get("carry")
@@ -101,16 +105,15 @@ def check(model: Any, imported: Imported, backend: str, examples: int = 8, seed:
     if imported.carry is None:
         compare(2 * rng.standard_normal((examples, obs_dim)), None)
         return errors
-    features = imported.metadata["lstm_features"]
-    carry: tuple[np.ndarray, ...] | None = (np.zeros((examples, features)),) * 2
+    carry = from_entries(tuple(np.zeros((examples, *shape)) for shape in shapes.values()))
     for _ in range(CHECK_STEPS):
         carry = compare(2 * rng.standard_normal((examples, obs_dim)), carry)
-    lead = imported.carry[0].shape[:-1]
-    compare(2 * rng.standard_normal((*lead, obs_dim)), imported.carry)
+    lead = imported.metadata["carry_leading_shape"]
+    compare(2 * rng.standard_normal((*lead, obs_dim)), imported.model_carry)
     return errors
 
 
-def _outputs(backend: str, model: Any, x: np.ndarray, carry: tuple[np.ndarray, ...] | None) -> dict[str, Any]:
+def _outputs(backend: str, model: Any, x: np.ndarray, carry: Any) -> dict[str, Any]:
     """The model's outputs named as :func:`jaxdem_forward` names them, as numpy."""
     if backend == "jax":
         import jax.numpy as jnp
@@ -128,8 +131,8 @@ def _outputs(backend: str, model: Any, x: np.ndarray, carry: tuple[np.ndarray, .
     if carry is None:
         pi, value = model(cast(x))
     else:
-        pi, value, new = model.step(cast(x), tuple(cast(a) for a in carry))
-        out["carry"] = tuple(as_numpy(a) for a in new)
+        pi, value, new = model.step(cast(x), map_carry(cast, carry))
+        out["carry"] = map_carry(as_numpy, new)
     out["value"] = as_numpy(value)
     if model.discrete:
         logits = as_numpy(pi.logits).astype(np.float64)

@@ -9,8 +9,8 @@
 
 :class:`Policy` drives a feed-forward model (``SharedActorCritic``,
 ``ActorCritic``) with ``stable_baselines3.PPO`` (or A2C);
-:class:`RecurrentPolicy` drives ``LSTMActorCritic`` with
-``sb3_contrib.RecurrentPPO``. The model is the whole policy: its own
+:class:`RecurrentPolicy` drives ``LSTMActorCritic`` and ``MinGRUActorCritic``
+with ``sb3_contrib.RecurrentPPO``. The model is the whole policy: its own
 distribution (so log-probabilities, entropies and deterministic actions are
 the model's, continuous actions already mapped through its action space) and
 its own value head; SB3 builds no networks of its own. ``policy_kwargs``
@@ -43,7 +43,7 @@ from .manifest import carry_shapes  # noqa: E402
 __all__ = ["ModelDistribution", "Policy", "RecurrentPolicy"]
 
 LSTMStates = tuple[torch.Tensor, torch.Tensor]
-"""SB3's recurrent state ``(h, c)``, each ``(1, n_seq, lstm_features)``."""
+"""SB3's recurrent state ``(h, c)``, each ``(n_lstm_layers, n_seq, hidden_size)``."""
 
 
 class ModelDistribution(Distribution):
@@ -115,13 +115,20 @@ class Policy(ActorCriticPolicy):
 
 
 class RecurrentPolicy(RecurrentActorCriticPolicy):
-    """An ``sb3_contrib.RecurrentPPO`` policy that is an ``LSTMActorCritic``.
+    """An ``sb3_contrib.RecurrentPPO`` policy that is an ``LSTMActorCritic`` or
+    a ``MinGRUActorCritic``.
 
-    SB3's state ``(h, c)`` (``(1, n_envs, lstm_features)`` each) is the model's
-    carry ``(c, h)``; ``episode_starts`` zeroes it before a step, which is the
-    model's ``done`` one step earlier. Actor and critic share the one LSTM, and
-    the value loss trains it too, as in the model's JAX original (SB3's own
-    ``shared_lstm`` would stop that gradient).
+    SB3's state is an LSTM's ``(h, c)``, each ``(n_lstm_layers, n_envs,
+    hidden_size)``. For ``LSTMActorCritic`` it is the model's carry ``(c, h)``
+    (one layer). For ``MinGRUActorCritic`` SB3's ``h`` holds the model's one
+    carry ``h`` ``(n_envs, num_layers, gru_features)`` with the layers on SB3's
+    layer axis, the per-layer hidden state SB3's layout describes, and ``c``
+    stays zeros: RecurrentPPO stores both, so its rollout buffer holds that
+    unused half at the size of ``h``. ``episode_starts`` zeroes the state
+    before a step, which is the model's ``done`` one step earlier. Actor and
+    critic share the one recurrent torso, and the value loss trains it too, as
+    in the model's JAX original (SB3's own ``shared_lstm`` would stop that
+    gradient).
     """
 
     def __init__(
@@ -129,14 +136,16 @@ class RecurrentPolicy(RecurrentActorCriticPolicy):
         model: rt.Model | str | Path, **kwargs: Any,
     ) -> None:  # fmt: skip
         model = _checked(model, observation_space, action_space, recurrent=True)
-        H = model.lstm_features
+        shapes = carry_shapes(model)
+        self.one_array = len(shapes) == 1  # the MinGRU's h (layers, features), not the LSTM's (c, h)
+        layers, H = shapes["h"] if self.one_array else (1, *shapes["h"])
         super().__init__(
             observation_space, action_space, lr_schedule,
-            lstm_hidden_size=H, n_lstm_layers=1, shared_lstm=True, enable_critic_lstm=False, **kwargs,
+            lstm_hidden_size=H, n_lstm_layers=layers, shared_lstm=True, enable_critic_lstm=False, **kwargs,
         )  # fmt: skip
-        # RecurrentPPO sizes its state buffers from lstm_actor; the model holds the LSTM.
+        # RecurrentPPO sizes its state buffers from lstm_actor; the model holds the recurrence.
         del self.lstm_actor
-        self.lstm_actor = _StateSize(num_layers=1, hidden_size=H)
+        self.lstm_actor = _StateSize(num_layers=layers, hidden_size=H)
         self.model = model
         self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)
 
@@ -170,7 +179,11 @@ class RecurrentPolicy(RecurrentActorCriticPolicy):
         self, obs: torch.Tensor, states: LSTMStates, episode_starts: torch.Tensor
     ) -> tuple[Any, torch.Tensor, LSTMStates]:
         """One step of ``n`` environments: ``obs`` ``(n, obs_dim)``."""
-        pi, value, (c, h) = self.model.step(self.extract_features(obs), _carry(states, episode_starts))
+        pi, value, carry = self.model.step(self.extract_features(obs), self._carry(states, episode_starts))
+        if self.one_array:
+            h = carry.transpose(0, 1)
+            return pi, value, (h, torch.zeros_like(h))
+        c, h = carry
         return pi, value, (h[None], c[None])
 
     def _sequences(
@@ -191,10 +204,19 @@ class RecurrentPolicy(RecurrentActorCriticPolicy):
         # RecurrentPPO cuts its sequences at episode starts, so most carry no reset
         # after the first step: then the fused kernel runs the whole sequence.
         done = torch.cat([starts[1:], torch.zeros_like(starts[:1])]) if bool(starts[1:].any()) else None
-        pi, value = self.model(x, sequence=True, initial_carry=_carry(states, starts[0]), done=done)
+        pi, value = self.model(x, sequence=True, initial_carry=self._carry(states, starts[0]), done=done)
         if actions is None:
             return (sb3_order(value),)  # type: ignore[return-value]
         return sb3_order(value), sb3_order(pi.log_prob(time_major(actions))), sb3_order(pi.entropy())
+
+    def _carry(self, states: LSTMStates, episode_starts: torch.Tensor) -> Any:
+        """SB3's ``(h, c)`` as the model's carry, zeroed where an episode starts:
+        the LSTM's ``(c, h)``, or the MinGRU's ``h`` ``(n, layers, features)``."""
+        starts = episode_starts.reshape(-1, 1).bool()
+        if self.one_array:
+            return torch.where(starts[..., None], 0.0, states[0].transpose(0, 1))
+        h, c = states[0][0], states[1][0]
+        return torch.where(starts, 0.0, c), torch.where(starts, 0.0, h)
 
 
 class _StateSize:
@@ -202,13 +224,6 @@ class _StateSize:
 
     def __init__(self, num_layers: int, hidden_size: int) -> None:
         self.num_layers, self.hidden_size = num_layers, hidden_size
-
-
-def _carry(states: LSTMStates, episode_starts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """SB3's ``(h, c)`` as the model's ``(c, h)``, zeroed where an episode starts."""
-    h, c = states[0][0], states[1][0]
-    keep = ~episode_starts.reshape(-1, 1).bool()
-    return torch.where(keep, c, 0.0), torch.where(keep, h, 0.0)
 
 
 def _checked(model: rt.Model | str | Path, observation_space: spaces.Space, action_space: spaces.Space, recurrent: bool) -> rt.Model:

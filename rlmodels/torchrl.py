@@ -15,7 +15,8 @@ Continuous actions come out already mapped through the model's action space.
 
 A recurrent model keeps its carry in the tensordict, one entry per carry
 tensor (``recurrent_state_c`` and ``recurrent_state_h`` for the LSTM, each
-``(*batch, lstm_features)``), and follows TorchRL's conventions (those of
+``(*batch, lstm_features)``; ``recurrent_state_h`` ``(*batch, num_layers,
+gru_features)`` for the MinGRU), and follows TorchRL's conventions (those of
 ``torchrl.modules.LSTMModule``): ``is_init`` (the ``InitTracker`` transform)
 marks an episode's first step; one step at a time (collection) reads the
 carry, zeroes it where ``is_init``, and writes the next one under ``"next"``;
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rlmodels_common.carry import entries, from_entries
 from rlmodels_common.convert import require
 
 from .manifest import carry_shapes
@@ -150,8 +152,8 @@ class _ModelModule(TensorDictModuleBase):
         # A new episode starts from zeros, whatever the tensordict held (NaN included).
         batch = is_init.shape[:-1]
         carry = tuple(torch.where(is_init.reshape(*batch, *(1,) * (a.ndim - len(batch))), 0.0, a) for a in carry)
-        pi, value, carry = self.model.step(x, _model_carry(carry))
-        return pi, value, _carry_tuple(carry)
+        pi, value, carry = self.model.step(x, from_entries(carry))
+        return pi, value, entries(carry)
 
 
 class PolicyParameters(_ModelModule):
@@ -202,15 +204,6 @@ def _parameters(pi: Any) -> tuple[torch.Tensor, ...]:
     return normal.loc, normal.scale
 
 
-def _model_carry(tensors: tuple[torch.Tensor, ...]) -> Any:
-    """The carry as the model takes it: a tuple, or the array of a one-array carry."""
-    return tensors if len(tensors) > 1 else tensors[0]
-
-
-def _carry_tuple(carry: Any) -> tuple[torch.Tensor, ...]:
-    return tuple(carry) if isinstance(carry, (tuple, list)) else (carry,)
-
-
 def _over_time(
     model: rt.Model, x: torch.Tensor, carry: tuple[torch.Tensor, ...], is_init: torch.Tensor
 ) -> tuple[Any, torch.Tensor]:
@@ -234,7 +227,7 @@ def _over_time(
     padded = x.new_zeros(length, first.numel(), x.shape[-1])
     padded[position, stretch] = x
     initial = tuple(a.reshape(-1, *a.shape[len(batch) + 1 :])[first] for a in carry)
-    pi, value = model(padded, sequence=True, initial_carry=_model_carry(initial))
+    pi, value = model(padded, sequence=True, initial_carry=from_entries(initial))
 
     def unpad(a: torch.Tensor) -> torch.Tensor:
         return a[position, stretch].reshape(*batch, T, *a.shape[2:])

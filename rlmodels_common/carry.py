@@ -7,18 +7,19 @@ from typing import Any, Callable
 import numpy as np
 
 
-def reset_mask_shape(batch: tuple[int, ...], mask: tuple[int, ...]) -> tuple[int, ...]:
+def reset_mask_shape(batch: tuple[int, ...], mask: tuple[int, ...], event_ndim: int = 1) -> tuple[int, ...]:
     """The shape to view a ``reset`` mask of shape ``mask`` as, to broadcast it
-    over a carry of batch shape ``batch`` (and a trailing feature axis).
+    over a carry of batch shape ``batch`` and ``event_ndim`` trailing axes (an
+    LSTM's ``(features,)``: 1; a MinGRU's ``(num_layers, features)``: 2).
 
     A mask has the carry's batch shape (``done[t]`` of a ``(T, *batch)``
     ``done``), or ``(batch[0],)``: one flag per environment along axis 0;
     an unbatched carry takes a single flag ``()``. ``ValueError`` otherwise.
     """
     if mask == batch:
-        return (*mask, 1)
+        return (*mask, *(1,) * event_ndim)
     if len(batch) > 1 and mask == batch[:1]:
-        return (*mask, *(1,) * len(batch))
+        return (*mask, *(1,) * (len(batch) - 1 + event_ndim))
     if not batch:
         rule = "() (a single flag: the carry has no batch axis)"
     elif len(batch) == 1:
@@ -40,6 +41,19 @@ def check_pair(carry: Any, batch: tuple[int, ...] | None, features: int, what: s
         raise ValueError(f"expected {what} (c, h) of shapes {want}, got {shapes}")
 
 
+def check_array(carry: Any, batch: tuple[int, ...] | None, event: tuple[int, ...], what: str) -> None:
+    """Raise ``ValueError`` unless ``carry`` is a one-array carry ``h`` (a
+    MinGRU's) of shape ``(*batch, *event)`` (any ``batch`` if it is None)."""
+    want = f"(*batch, {', '.join(map(str, event))})" if batch is None else str((*batch, *event))
+    shape = getattr(carry, "shape", None)
+    if shape is None or isinstance(carry, (tuple, list)):
+        raise ValueError(f"expected {what} h, one array {want}, got {_describe(carry)}")
+    shape = tuple(shape)
+    lead, tail = shape[: len(shape) - len(event)], shape[len(shape) - len(event) :]
+    if len(shape) < len(event) or tail != event or (batch is not None and lead != batch):
+        raise ValueError(f"expected {what} h of shape {want}, got {shape}")
+
+
 def _describe(value: Any) -> str:
     """What was passed as a carry, briefly: ``None``, ``tuple of 3 items``, ``Tensor of shape (2, 5)``."""
     if isinstance(value, (tuple, list)):
@@ -56,3 +70,17 @@ def map_carry(fn: Callable[[Any], Any], carry: Any) -> Any:
     if isinstance(carry, (tuple, list)):
         return tuple(fn(a) for a in carry)
     return fn(carry)
+
+
+def from_entries(entries: tuple[Any, ...]) -> Any:
+    """The carry as a model takes it, from its entries in the order of
+    ``contract.carry_shapes``: the array itself for a one-entry carry (a
+    MinGRU's ``h``), else the tuple (an LSTM's ``(c, h)``)."""
+    return entries[0] if len(entries) == 1 else tuple(entries)
+
+
+def entries(carry: Any) -> tuple[Any, ...]:
+    """The inverse of :func:`from_entries`: a carry's arrays as a tuple (empty for None)."""
+    if carry is None:
+        return ()
+    return tuple(carry) if isinstance(carry, (tuple, list)) else (carry,)

@@ -33,10 +33,20 @@ def parameter_shapes(model_type: str, metadata: Mapping[str, Any]) -> Shapes:
         hidden, features = m["hidden_features"], m["lstm_features"]
         shapes = _linear("encoder.layers.0", m["observation_space_size"], hidden)
         shapes |= _lstm_cell("cell", hidden, features, m["cell_type"]) | _linear("critic", features, 1)
+    elif name == "MinGRUActorCritic":
+        hidden, features, layers = m["hidden_features"], m["gru_features"], m["num_layers"]
+        shapes = _linear("encoder.layers.0", m["observation_space_size"], hidden)
+        if hidden != features:
+            shapes |= _linear("proj_in", hidden, features)
+        # one (H, 3H) kernel per layer, columns hidden | gate | proj; the mean (or
+        # logits) and the value come from one head: columns [:A], then [A]
+        shapes |= {"mingru_kernel": (layers, features, 3 * features)}
+        shapes |= _linear("fused_head", features, m["action_space_size"] + 1)
     else:
         raise ValueError(f"{model_type!r} is not a built-in model; its parameters are its own")
     actions = m["action_space_size"]
-    shapes |= _linear("actor_mu", features, actions)
+    if name != "MinGRUActorCritic":
+        shapes |= _linear("actor_mu", features, actions)
     if not m["discrete"]:
         shapes |= _linear("actor_sigma.layers.0", features, actions) if m["actor_sigma_head"] else {"log_std": (1, actions)}
     return shapes
@@ -46,9 +56,13 @@ def carry_shapes(model_type: str, metadata: Mapping[str, Any]) -> dict[str, tupl
     """The recurrent carry of the built-in ``model_type``: each entry's name, in
     the order the model takes them, and its shape for one environment; empty
     for a feed-forward model. ``LSTMActorCritic``: ``{"c": (H,), "h": (H,)}``,
-    the ``(c, h)`` of ``model.step(x, (c, h))``."""
-    if builtin_model(model_type) == "LSTMActorCritic":
+    the ``(c, h)`` of ``model.step(x, (c, h))``; ``MinGRUActorCritic``:
+    ``{"h": (num_layers, H)}``, the one array of ``model.step(x, h)``."""
+    name = builtin_model(model_type)
+    if name == "LSTMActorCritic":
         return {"c": (metadata["lstm_features"],), "h": (metadata["lstm_features"],)}
+    if name == "MinGRUActorCritic":
+        return {"h": (metadata["num_layers"], metadata["gru_features"])}
     return {}
 
 

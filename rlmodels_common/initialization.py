@@ -18,6 +18,8 @@ ACTOR_SCALE = 1.0
 """Orthogonal gain of the policy head (``actor_mu``)."""
 CRITIC_SCALE = 0.01
 """Orthogonal gain of the value head (``critic``)."""
+MINGRU_KERNEL_SCALE = 1.0
+"""Orthogonal gain of each MinGRU layer's ``(H, 3H)`` kernel (JaxDEM's)."""
 SIGMA_HEAD_SCALE = 0.01
 """Orthogonal gain of the softplus standard-deviation head (``actor_sigma``)."""
 SIGMA_HEAD_BIAS = -1.0

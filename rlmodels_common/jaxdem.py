@@ -37,6 +37,7 @@ import numpy as np
 
 from .action_spaces import box_constants, max_norm_constants
 from .activations import ACTIVATIONS
+from .carry import from_entries
 from .checkpoint_format import CheckpointError, PathLike
 from .initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE, layer_sizes, positive_int
 from .metadata import CELL_TYPES, action_space_entry, check_metadata, jsonable
@@ -110,9 +111,11 @@ class Source:
 @dataclass(frozen=True)
 class Imported:
     """A JaxDEM model mapped to ours: ``Model.from_metadata(model_type, metadata)``
-    then ``load_canonical_params(tensors)`` builds it. ``carry`` is the stored
-    recurrent carry in our order (``(c, h)`` for the LSTM, each
-    ``(*carry_leading_shape, lstm_features)``) or None. ``mapped`` lists
+    then ``load_canonical_params(tensors)`` builds it. ``carry`` holds the
+    entries of the stored recurrent carry in our order (``(c, h)`` for the
+    LSTM, each ``(*carry_leading_shape, lstm_features)``; ``(h,)`` for the
+    MinGRU, ``(*carry_leading_shape, num_layers, gru_features)``) or is None;
+    :attr:`model_carry` is it as the model takes it. ``mapped`` lists
     ``(source entry, canonical name)``, ``dropped`` ``(source entry, why)``."""
 
     source: Source
@@ -123,6 +126,11 @@ class Imported:
     carry: tuple[np.ndarray, ...] | None
     mapped: tuple[tuple[str, str], ...]
     dropped: tuple[tuple[str, str], ...]
+
+    @property
+    def model_carry(self) -> Any:
+        """The stored carry as ``model.step`` takes it: ``(c, h)``, the MinGRU's one array ``h``, or None."""
+        return None if self.carry is None else from_entries(self.carry)
 
     def table(self) -> str:
         """The mapping as a readable table: every source entry, where it went or why it was dropped."""
@@ -280,11 +288,13 @@ class Layout:
     heads (path -> shape; they keep their names) and the heads' feature size.
     ``carry`` names the state entries holding the recurrent carry, in our
     order, and ``carry_tail(metadata)`` their shape after the leading
-    (batch) axes: ``(lstm_features,)`` for the LSTM; a MinGRU's ``h`` would be
-    ``(num_layers, gru_features)``.
+    (batch) axes: ``(lstm_features,)`` for the LSTM, ``(num_layers,
+    gru_features)`` for the MinGRU's ``h``.
     ``critic_head``: the value is a ``critic`` Linear on the head features
     (else the torso holds the critic). ``fused``: the current layout computes
-    the actor and the value from one ``fused_head``.
+    the actor and the value from one ``fused_head``; ``fused_kept``: our model
+    has that ``fused_head`` too (the MinGRU), so it is required and copied
+    whole instead of split into ``actor_mu`` and ``critic``.
     """
 
     model_type: str
@@ -294,6 +304,7 @@ class Layout:
     carry: tuple[str, ...] = ()
     carry_tail: Callable[[Mapping[str, Any]], Shape] | None = None
     fused: bool = False
+    fused_kept: bool = False
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -334,6 +345,16 @@ def _lstm_torso(m: Mapping[str, Any]) -> tuple[dict[str, Shape], int]:
     return entries, lstm
 
 
+def _mingru_torso(m: Mapping[str, Any]) -> tuple[dict[str, Shape], int]:
+    hidden = positive_int("hidden_features", m["hidden_features"])
+    features = positive_int("gru_features", m["gru_features"])
+    layers = positive_int("num_layers", m["num_layers"])
+    entries = _linear("encoder.layers.0", m["observation_space_size"], hidden)
+    if hidden != features:
+        entries |= _linear("proj_in", hidden, features)
+    return entries | {"mingru_kernel": (layers, features, 3 * features)}, features
+
+
 _SCALES = {"in_scale": IN_SCALE, "actor_scale": ACTOR_SCALE, "critic_scale": CRITIC_SCALE}
 
 LAYOUTS: dict[str, Layout] = {
@@ -350,11 +371,13 @@ LAYOUTS: dict[str, Layout] = {
         _lstm_torso, carry=("c", "h"), carry_tail=lambda m: (m["lstm_features"],), fused=True,
         defaults={"remat": False, "carry_leading_shape": None},
     ),
+    "mingruactorcritic": Layout(
+        "MinGRUActorCritic", ("hidden_features", "gru_features", "num_layers", "remat", "carry_leading_shape"),
+        _mingru_torso, carry=("h",), carry_tail=lambda m: (m["num_layers"], m["gru_features"]), fused=True,
+        fused_kept=True, defaults={"remat": False, "carry_leading_shape": None},
+    ),
 }  # fmt: skip
 """The JaxDEM model types the importer maps, by JaxDEM's lower-case type name."""
-
-NOT_SUPPORTED_YET = {"mingruactorcritic": "MinGRUActorCritic"}
-"""JaxDEM model types known by name that have no rlmodels counterpart yet."""
 
 _COMMON = ("observation_space_size", "action_space_size", "activation", "action_space", "actor_sigma_head", "discrete")
 _DISTRAX_FLAGS = ("event_ndims_in", "event_ndims_out", "is_constant_jacobian", "is_constant_log_det")
@@ -374,11 +397,6 @@ def convert(source: Source, activation: str | None = None) -> Imported:
     ``A + 1``, and action-space constants that contradict the metadata.
     """
     name = source.model_type.lower().replace("_", "")
-    if name in NOT_SUPPORTED_YET:
-        raise JaxdemError(
-            f"{source.description}: JaxDEM's {NOT_SUPPORTED_YET[name]} is not supported yet; "
-            f"supported: {', '.join(layout.model_type for layout in LAYOUTS.values())}"
-        )
     layout = LAYOUTS.get(name)
     if layout is None:
         raise JaxdemError(
@@ -394,8 +412,9 @@ def convert(source: Source, activation: str | None = None) -> Imported:
         raise JaxdemError(f"{source.description}: JaxDEM metadata: {e}") from None
     arrays = source.arrays
     era = "seed-era" if any(k.startswith("_actor_sigma.") for k in arrays) else "current"
-    fused = era == "current" and layout.fused and "fused_head.kernel" in arrays
-    heads = _heads(metadata, features, layout.critic_head, era, fused, source.metadata.get("actor_sigma_head") is True)
+    fused = era == "current" and layout.fused and ("fused_head.kernel" in arrays or layout.fused_kept)
+    sigma_stored = source.metadata.get("actor_sigma_head") is True
+    heads = _heads(metadata, features, layout.critic_head, era, fused, sigma_stored, layout.fused_kept)
     carry_entries = _carry_entries(layout, metadata, arrays)
     constants = {k for k in arrays if k.startswith("bij.")}
     expected = {**torso, **{k: shape for k, (shape, _, _) in heads.items()}, **carry_entries}
@@ -421,7 +440,7 @@ def convert(source: Source, activation: str | None = None) -> Imported:
     carry = tuple(arrays[k] for k in layout.carry) if layout.carry else None
     dropped += [(k, "the recurrent carry, not a parameter (with_carry=True hands it over)") for k in layout.carry]
     metadata = {**metadata, "dtype": dtype}
-    if layout.carry_tail is not None:
+    if carry is not None and layout.carry_tail is not None:
         metadata["carry_leading_shape"] = list(carry[0].shape[: carry[0].ndim - len(layout.carry_tail(metadata))])
     check_metadata(layout.model_type, metadata)
     return Imported(source, era, layout.model_type, metadata, tensors, carry, tuple(mapped), tuple(dropped))
@@ -498,11 +517,12 @@ def _action_space(entry: Any) -> dict[str, Any] | None:
 
 
 def _heads(
-    m: Mapping[str, Any], features: int, critic_head: bool, era: str, fused: bool, sigma_stored: bool
+    m: Mapping[str, Any], features: int, critic_head: bool, era: str, fused: bool, sigma_stored: bool, fused_kept: bool
 ) -> dict[str, tuple[Shape, str | None, slice | str | None]]:
     """JaxDEM head entries -> (expected shape, our name or None to drop, columns
     or the reason to drop). ``sigma_stored``: JaxDEM built a sigma head (which
-    a discrete model, built here without one, ignores)."""
+    a discrete model, built here without one, ignores). ``fused_kept``: our
+    model has the ``fused_head`` itself."""
     A, F = m["action_space_size"], features
     gaussian = not m["discrete"]
     std_param = gaussian and not m["actor_sigma_head"]
@@ -520,7 +540,9 @@ def _heads(
     for part, shape in linear_heads.items():
         stale = "stale: the current layout computes the actor and the value from fused_head"
         heads[part] = (shape, None, stale) if fused else (shape, part, None)
-    if fused:
+    if fused and fused_kept:
+        heads |= {part: (shape, part, None) for part, shape in _linear("fused_head", F, A + 1).items()}
+    elif fused:
         for part, shape in _linear("fused_head", F, A + 1).items():
             kind = part.rsplit(".", 1)[1]
             heads[f"{part}#actor"] = (shape, f"actor_mu.{kind}", slice(0, A))
@@ -631,7 +653,6 @@ __all__ = [
     "JAXDEM_ACTIVATIONS",
     "JAXDEM_CELLS",
     "LAYOUTS",
-    "NOT_SUPPORTED_YET",
     "Imported",
     "JaxdemError",
     "Layout",

@@ -32,16 +32,17 @@ NUMPY_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 """The built-in activations, as JAX defines them (``gelu``: tanh approximation)."""
 
-Carry = tuple[np.ndarray, np.ndarray]
+Carry = tuple[np.ndarray, np.ndarray] | np.ndarray
 
 
 def jaxdem_forward(imported: Imported, x: np.ndarray, carry: Carry | None = None) -> dict[str, np.ndarray]:
     """One forward step of the JaxDEM model ``imported`` was read from.
 
-    ``x`` is ``(..., obs_dim)``; for the LSTM, ``carry`` is ``(c, h)`` each
-    ``(..., lstm_features)`` (zeros if None). Returns ``value`` ``(..., 1)``;
-    ``logits`` (discrete, log-softmax normalised) or ``loc``, ``scale`` and
-    ``deterministic`` ``(..., A)``; and for the LSTM the new ``carry``.
+    ``x`` is ``(..., obs_dim)``; ``carry`` (zeros if None) is ``(c, h)`` each
+    ``(..., lstm_features)`` for the LSTM, ``h`` ``(..., num_layers,
+    gru_features)`` for the MinGRU. Returns ``value`` ``(..., 1)``; ``logits``
+    (discrete, log-softmax normalised) or ``loc``, ``scale`` and
+    ``deterministic`` ``(..., A)``; and for a recurrent model the new ``carry``.
     """
     m = imported.metadata
     p: Mapping[str, np.ndarray] = {k: np.asarray(v, np.float64) for k, v in imported.source.arrays.items()}
@@ -63,6 +64,14 @@ def jaxdem_forward(imported: Imported, x: np.ndarray, carry: Carry | None = None
         c, h = _lstm_step(p, m["cell_type"], c, h, act(_linear(p, "encoder.layers.0", x)))
         out["carry"] = (c, h)
         features = critic_in = h
+    elif imported.model_type == "MinGRUActorCritic":
+        shape = (*x.shape[:-1], m["num_layers"], m["gru_features"])
+        h = np.zeros(shape) if carry is None else np.asarray(carry, np.float64)
+        y = act(_linear(p, "encoder.layers.0", x))
+        if "proj_in.kernel" in p:
+            y = _linear(p, "proj_in", y)
+        out["carry"], features = _mingru_step(p["mingru_kernel"], h, y)
+        critic_in = features
     else:
         raise ValueError(f"no numpy reference for {imported.model_type}")
     A = m["action_space_size"]
@@ -109,6 +118,21 @@ def _lstm_step(p: Mapping[str, np.ndarray], cell: str, c: np.ndarray, h: np.ndar
         i, f, g, o = (x @ p[f"cell.i{k}.kernel"] + _linear(p, f"cell.h{k[0]}", h) for k in ("i", "f_", "g", "o"))
     c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
     return c, _sigmoid(o) * np.tanh(c)
+
+
+def _mingru_step(kernel: np.ndarray, h: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """JaxDEM's MinGRU step: per layer ``h = (1 - w) h + w g(hidden)``, then the
+    highway ``s h + (1 - s) y`` is the next layer's input; returns the new
+    carry ``(..., L, H)`` and the last layer's output."""
+    carry = []
+    for layer in range(kernel.shape[0]):
+        hidden, gate, proj = np.split(y @ kernel[layer], 3, axis=-1)
+        w = _sigmoid(gate)
+        g = np.where(hidden >= 0, hidden + 0.5, _sigmoid(hidden))
+        carry.append((1 - w) * h[..., layer, :] + w * g)
+        s = _sigmoid(proj)
+        y = s * carry[-1] + (1 - s) * y
+    return np.stack(carry, axis=-2), y
 
 
 def _squash(entry: Mapping[str, Any], mu: np.ndarray) -> np.ndarray:

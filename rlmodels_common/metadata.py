@@ -36,6 +36,8 @@ MODEL_PARAMETERS: dict[str, tuple[str, ...]] = {
     + ("actor_architecture", "critic_architecture", "in_scale", "actor_scale", "critic_scale"),
     "LSTMActorCritic": COMMON_PARAMETERS
     + ("hidden_features", "lstm_features", "cell_type", "remat", "carry_leading_shape"),
+    "MinGRUActorCritic": COMMON_PARAMETERS
+    + ("hidden_features", "gru_features", "num_layers", "remat", "carry_leading_shape"),
 }
 """Metadata keys of the built-in models: their constructor parameters but
 ``key`` and (torch) ``device``, which say where a model is made, not what it is."""
@@ -119,7 +121,7 @@ def builtin_model(model_type: str) -> str | None:
 def _check_values(model_type: str, metadata: Mapping[str, Any], known: KnownNames) -> None:
     """The constructors' argument checks, on JSON values (bools must be bools)."""
     m = metadata
-    for key in ("observation_space_size", "action_space_size", "hidden_features", "lstm_features"):
+    for key in ("observation_space_size", "action_space_size", "hidden_features", "lstm_features", "gru_features", "num_layers"):
         if key in m:
             positive_int(key, m[key])
     for key in ("architecture", "actor_architecture", "critic_architecture", "carry_leading_shape"):

@@ -13,7 +13,7 @@ from .checkpoint import load, save
 from .convert import from_jax, from_torch, with_dtype
 from .distributions import Transformed, deterministic_action
 from .jaxdem import from_jaxdem
-from .models import ActorCritic, LSTMActorCritic, Model, SharedActorCritic
+from .models import ActorCritic, LSTMActorCritic, MinGRUActorCritic, Model, SharedActorCritic
 
 __all__ = [
     "ACTIVATIONS",
@@ -26,6 +26,7 @@ __all__ = [
     "Free",
     "LSTMActorCritic",
     "MaxNorm",
+    "MinGRUActorCritic",
     "Model",
     "SharedActorCritic",
     "Transformed",

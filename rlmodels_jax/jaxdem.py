@@ -8,12 +8,13 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
+from rlmodels_common.carry import map_carry
 from rlmodels_common.checkpoint_format import PathLike
 from rlmodels_common.jaxdem import Source, convert, read_directory, source_from_state
 
 from .models import Model
 
-Carry = tuple[jnp.ndarray, ...]
+Carry = tuple[jnp.ndarray, ...] | jnp.ndarray
 
 
 def from_jaxdem(
@@ -30,7 +31,8 @@ def from_jaxdem(
 
     ``with_carry=True`` returns ``(model, carry)``: the recurrent carry JaxDEM
     stored, ``(c, h)`` each ``(*carry_leading_shape, lstm_features)`` for the
-    LSTM (None for feed-forward models), to continue from with
+    LSTM, ``h`` ``(*carry_leading_shape, num_layers, gru_features)`` for the
+    MinGRU (None for feed-forward models), to continue from with
     ``model.step(obs, carry)``.
 
     ``activation``: a registered activation name, for metadata naming a callable
@@ -50,7 +52,7 @@ def from_jaxdem(
     model.load_canonical_params(imported.tensors, source=read.description)
     if not with_carry:
         return model
-    return model, None if imported.carry is None else tuple(jnp.asarray(a) for a in imported.carry)
+    return model, map_carry(jnp.asarray, imported.model_carry)
 
 
 def read_model(model: nnx.Module) -> Source:

@@ -6,13 +6,14 @@ from typing import Any
 
 import torch
 
+from rlmodels_common.carry import map_carry
 from rlmodels_common.checkpoint_format import PathLike
 from rlmodels_common.convert import require
 from rlmodels_common.jaxdem import convert, read_directory
 
 from .models import Model
 
-Carry = tuple[torch.Tensor, ...]
+Carry = tuple[torch.Tensor, ...] | torch.Tensor
 
 
 def from_jaxdem(
@@ -23,7 +24,8 @@ def from_jaxdem(
     The mirror of ``rlmodels_jax.from_jaxdem``: ``source`` is a JaxDEM
     checkpoint directory (read without JAX) or a JaxDEM model in memory (which
     needs JAX installed, as the model does). ``with_carry=True`` returns
-    ``(model, carry)`` with the stored carry as tensors, ``(c, h)`` for the LSTM.
+    ``(model, carry)`` with the stored carry as tensors, ``(c, h)`` for the LSTM,
+    ``h`` for the MinGRU.
     """
     if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
         read = read_directory(source, step)
@@ -36,7 +38,7 @@ def from_jaxdem(
     model.load_canonical_params(imported.tensors, source=read.description)
     if not with_carry:
         return model
-    return model, None if imported.carry is None else tuple(torch.from_numpy(a.copy()) for a in imported.carry)
+    return model, map_carry(lambda a: torch.from_numpy(a.copy()), imported.model_carry)
 
 
 __all__ = ["from_jaxdem"]

@@ -24,7 +24,7 @@ EDITS = {
 
 EDIT_ERRORS = {
     "contradicting lstm_features": "'cell.dense_h.kernel': expected shape (32, 128), got (16, 64)",
-    "misspelled model type": "unknown Model 'LSTMActorCritc'; registered: ActorCritic, LSTMActorCritic, SharedActorCritic; did you mean 'LSTMActorCritic'?",
+    "misspelled model type": "unknown Model 'LSTMActorCritc'; registered: ActorCritic, LSTMActorCritic, MinGRUActorCritic, SharedActorCritic; did you mean 'LSTMActorCritic'?",
     "activation with a trailing space": "unknown activation 'gelu '; registered: ",
     "misspelled action space": "unknown ActionSpace 'Bx'; registered: Box, Free, MaxNorm; did you mean 'Box'?",
     "Box bounds of the wrong length": "expected Box bounds of length 2 (action_space_size) or scalars, got length 3",

@@ -170,6 +170,10 @@ class Model(Factory, nnx.Module):
     def _init_heads(self, features: int, actor_scale: float, key: nnx.Rngs) -> None:
         """``actor_mu`` and the standard deviation: ``actor_sigma`` head or ``log_std``."""
         self.actor_mu = linear(features, self.action_space_size, actor_scale, key, self.dtype)
+        self._init_sigma(features, key)
+
+    def _init_sigma(self, features: int, key: nnx.Rngs) -> None:
+        """The standard deviation of a continuous policy: ``actor_sigma`` head or ``log_std``."""
         continuous = not self.discrete
         self.actor_sigma = (
             nnx.Sequential(
@@ -187,7 +191,10 @@ class Model(Factory, nnx.Module):
 
     def _policy(self, features: jax.Array) -> Policy:
         """The policy distribution for actor features ``(..., F)``."""
-        mu = self.actor_mu(features)
+        return self._distribution(self.actor_mu(features), features)
+
+    def _distribution(self, mu: jax.Array, features: jax.Array) -> Policy:
+        """The policy distribution with mean (or logits) ``mu`` ``(..., A)`` for actor features ``(..., F)``."""
         if self.discrete:
             return distrax.Categorical(logits=mu)
         if self.actor_sigma is not None:

@@ -17,7 +17,7 @@ from rlmodels_common.metadata import CELL_TYPES
 from ..action_spaces import ActionSpace
 from ..activations import Activation
 from ..dtypes import TORCH_DTYPES
-from .model import Model, Policy, Sequential, as_generator, linear, pick
+from .model import Model, Policy, Sequential, as_generator, linear, pick, usable
 
 Carry = tuple[torch.Tensor, torch.Tensor]
 
@@ -127,15 +127,6 @@ class FusedLSTM(nn.Module):
         self.weight_hh.copy_(w_h)
         self.bias_hh.copy_(bias)
         self.bias_ih.zero_()
-
-
-def _usable(carry: Carry) -> Carry:
-    """``carry``, cloned if it was made under ``torch.inference_mode()`` and is now
-    used where autograd may need to save it (a rollout's carry fed to training).
-    Under torch.compile, which cannot ask, use ``torch.no_grad()`` for rollouts."""
-    if torch.compiler.is_compiling() or torch.is_inference_mode_enabled() or not carry[0].is_inference():
-        return carry
-    return carry[0].clone(), carry[1].clone()
 
 
 def _input_gate(gate: str) -> str:
@@ -281,7 +272,7 @@ class LSTMActorCritic(Model):
                 raise ValueError("initial_carry and done apply to sequence mode; pass sequence=True")
             if self.h.shape[:-1] != x.shape[:-1]:
                 self.reset(x.shape)
-            c, y = self.cell.step(self.encoder(x), _usable(self.carry))
+            c, y = self.cell.step(self.encoder(x), usable(self.carry))
             # Straight into the buffer dict: Module.__setattr__'s checks cost ~6 us
             # a step at batch 1, where the whole act step is ~230 us (benchmarks/).
             self._buffers["c"], self._buffers["h"] = carry = c, y
@@ -295,7 +286,7 @@ class LSTMActorCritic(Model):
         x = self._observation(x)
         batch = tuple(x.shape[:-1])
         carry = self.initial_carry(batch) if carry is None else self._checked_carry(carry, batch, "carry")
-        carry = self.cell.step(self.encoder(x), _usable(carry))
+        carry = self.cell.step(self.encoder(x), usable(carry))
         return self._policy(carry[1]), self.critic(carry[1]), carry
 
     def _checked_carry(self, carry: Any, batch: tuple[int, ...] | None, what: str) -> Carry:
@@ -316,7 +307,7 @@ class LSTMActorCritic(Model):
         if initial_carry is None:
             carry = self.initial_carry(batch)
         else:
-            carry = _usable(self._checked_carry(initial_carry, batch, "initial_carry"))
+            carry = usable(self._checked_carry(initial_carry, batch, "initial_carry"))
         features = self.encoder(x)
         if x.shape[0] == 0:  # torch.lstm refuses T = 0; JAX's scan returns the empty outputs
             return features.new_zeros((*x.shape[:-1], self.lstm_features)), carry

@@ -183,6 +183,10 @@ class Model(Factory, nn.Module):
     def _init_heads(self, features: int, actor_scale: float, key: torch.Generator) -> None:
         """``actor_mu`` and the standard deviation: ``actor_sigma`` head or ``log_std``."""
         self.actor_mu = linear(features, self.action_space_size, actor_scale, key, self.dtype)
+        self._init_sigma(features, key)
+
+    def _init_sigma(self, features: int, key: torch.Generator) -> None:
+        """The standard deviation of a continuous policy: ``actor_sigma`` head or ``log_std``."""
         continuous = not self.discrete
         self.actor_sigma = (
             Sequential(
@@ -200,7 +204,10 @@ class Model(Factory, nn.Module):
 
     def _policy(self, features: torch.Tensor) -> Policy:
         """The policy distribution for actor features ``(..., F)``."""
-        mu = self.actor_mu(features)
+        return self._distribution(self.actor_mu(features), features)
+
+    def _distribution(self, mu: torch.Tensor, features: torch.Tensor) -> Policy:
+        """The policy distribution with mean (or logits) ``mu`` ``(..., A)`` for actor features ``(..., F)``."""
         if self.discrete:
             return Categorical(logits=mu, validate_args=False)
         if self.actor_sigma is not None:
@@ -213,7 +220,7 @@ class Model(Factory, nn.Module):
 
     def _observation(self, x: torch.Tensor | np.ndarray) -> torch.Tensor:
         """``x`` as a tensor of the model's dtype and device, checked to be ``(..., obs_dim)``."""
-        weight = self.actor_mu.weight
+        weight = self._like()
         if not isinstance(x, torch.Tensor):
             x = torch.as_tensor(x, dtype=weight.dtype, device=weight.device)
         elif x.dtype != weight.dtype or x.device != weight.device:
@@ -239,8 +246,12 @@ class Model(Factory, nn.Module):
         # .to(), .double(), .float() change the parameter dtype: keep the
         # recorded dtype in step with it.
         out = super()._apply(fn, recurse)
-        self.dtype = str(self.actor_mu.weight.dtype).removeprefix("torch.")
+        self.dtype = str(self._like().dtype).removeprefix("torch.")
         return out
+
+    def _like(self) -> torch.Tensor:
+        """A parameter holding the model's dtype and device (inputs and carries are cast to them)."""
+        return self.actor_mu.weight
 
 
 class ActivationLayer(nn.Module):
@@ -276,6 +287,17 @@ class Sequential(nn.Module):
         for layer in self.layers:
             x = layer(x)
         return x
+
+
+def usable(carry: Any) -> Any:
+    """``carry`` (a tensor or a tuple of them), cloned if it was made under
+    ``torch.inference_mode()`` and is now used where autograd may need to save
+    it (a rollout's carry fed to training). Under torch.compile, which cannot
+    ask, use ``torch.no_grad()`` for rollouts."""
+    first = carry[0] if isinstance(carry, tuple) else carry
+    if torch.compiler.is_compiling() or torch.is_inference_mode_enabled() or not first.is_inference():
+        return carry
+    return tuple(a.clone() for a in carry) if isinstance(carry, tuple) else carry.clone()
 
 
 def pick(parameter: torch.Tensor, grad: bool) -> torch.Tensor:

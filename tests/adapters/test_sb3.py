@@ -12,6 +12,7 @@ from stable_baselines3 import PPO
 
 import rlmodels_torch as rt
 from rlmodels import sb3 as rsb3
+from rlmodels_common.carry import map_carry
 from tests.adapters.checkpoints.cases import checkpoint
 from tests.agree import assert_agree
 
@@ -21,7 +22,7 @@ ENVS = {"pendulum": "Pendulum-v1", "cartpole": "CartPole-v1"}
 def make_algo(case: str, model):
     env = gym.make(ENVS[case.split("_")[0]])
     kwargs = dict(policy_kwargs={"model": model}, n_steps=64, batch_size=32, n_epochs=2, seed=0, device="cpu")
-    if "lstm" in case:
+    if "lstm" in case or "mingru" in case:
         return RecurrentPPO(rsb3.RecurrentPolicy, env, **kwargs)
     return PPO(rsb3.Policy, env, **kwargs)
 
@@ -38,7 +39,7 @@ def act(algo, observations: np.ndarray, deterministic: bool) -> list[np.ndarray]
     return out
 
 
-@pytest.mark.parametrize("case", ["pendulum_mlp", "cartpole_lstm", "pendulum_lstm"])
+@pytest.mark.parametrize("case", ["pendulum_mlp", "cartpole_lstm", "pendulum_lstm", "pendulum_mingru", "cartpole_mingru"])
 def test_fine_tune_save_reload_acts_identically(tmp_path, case):
     original = rt.load(checkpoint(case)).canonical_params()
     algo = make_algo(case, rt.load(checkpoint(case)))
@@ -75,26 +76,28 @@ def test_the_policy_is_the_model(case):
 
 
 @settings(max_examples=25, deadline=None)
-@given(data=st.data())
-def test_recurrent_sequences_follow_sb3s_episode_starts(data):
+@given(case=st.sampled_from(["cartpole_lstm", "cartpole_mingru"]), data=st.data())
+def test_recurrent_sequences_follow_sb3s_episode_starts(case, data):
     """RecurrentPPO's training view (n sequences laid end to end, episode_starts
     zeroing the state before a step) equals stepping the model with that reset."""
-    model = rt.load(checkpoint("cartpole_lstm"))
-    policy = make_algo("cartpole_lstm", model).policy
+    model = rt.load(checkpoint(case))
+    policy = make_algo(case, model).policy
     n, T = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 6))
     starts = torch.tensor(data.draw(st.lists(st.booleans(), min_size=n * T, max_size=n * T)), dtype=torch.float32)
     g = torch.Generator().manual_seed(data.draw(st.integers(0, 2**31 - 1)))
     obs = torch.randn(n * T, 4, generator=g)
     actions = torch.randint(0, 2, (n * T,), generator=g)
-    h, c = (torch.randn(1, n, model.lstm_features, generator=g) for _ in "hc")
+    layers, H = policy.lstm_actor.num_layers, policy.lstm_actor.hidden_size
+    h = torch.randn(layers, n, H, generator=g)
+    c = torch.randn(layers, n, H, generator=g) if case.endswith("lstm") else torch.zeros(layers, n, H)
     with torch.no_grad():
         value, log_prob, entropy = policy.evaluate_actions(obs, actions, RNNStates((h, c), (h, c)), starts)
         for s in range(n):
-            carry = (c[0, s], h[0, s])
+            carry = (c[0, s], h[0, s]) if case.endswith("lstm") else h[:, s]  # the MinGRU's (layers, features)
             for t in range(T):
                 i = s * T + t
                 if starts[i]:
-                    carry = tuple(torch.zeros_like(a) for a in carry)
+                    carry = map_carry(torch.zeros_like, carry)
                 pi, v, carry = model.step(obs[i], carry)
                 assert_agree(value[i], v)
                 assert_agree(log_prob[i], pi.log_prob(actions[i]))
@@ -115,6 +118,8 @@ def test_models_that_do_not_fit_are_refused():
         build(checkpoint("pendulum_mlp"), observation_space=box(4))
     with pytest.raises(ValueError, match="LSTMActorCritic is recurrent: use rlmodels.sb3.RecurrentPolicy"):
         build(checkpoint("pendulum_lstm"))
+    with pytest.raises(ValueError, match="MinGRUActorCritic is recurrent: use rlmodels.sb3.RecurrentPolicy"):
+        build(checkpoint("pendulum_mingru"))
     with pytest.raises(ValueError, match="ActorCritic is feed-forward: use rlmodels.sb3.Policy with PPO"):
         build(checkpoint("pendulum_mlp"), policy=rsb3.RecurrentPolicy)
     with pytest.raises(ValueError, match="SB3 computes in float32, got a float64 model"):

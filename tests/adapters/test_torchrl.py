@@ -14,6 +14,8 @@ from torchrl.objectives.value import GAE
 
 import rlmodels_torch as rt
 from rlmodels import torchrl as rtrl
+from rlmodels.manifest import carry_shapes
+from rlmodels_common.carry import entries, from_entries
 from tests.adapters.checkpoints.cases import checkpoint
 from tests.agree import assert_agree
 
@@ -41,7 +43,7 @@ def replay(model: rt.Model, data: TensorDict) -> torch.Tensor:
     return torch.stack(out)
 
 
-@pytest.mark.parametrize("case", ["pendulum_mlp", "pendulum_lstm", "cartpole_lstm"])
+@pytest.mark.parametrize("case", ["pendulum_mlp", "pendulum_lstm", "cartpole_lstm", "pendulum_mingru", "cartpole_mingru"])
 def test_a_ppo_update_on_a_jax_checkpoint(case):
     torch.manual_seed(0)
     model = rt.load(checkpoint(case))
@@ -76,10 +78,12 @@ def test_a_ppo_update_on_a_jax_checkpoint(case):
     after = model.canonical_params()
     moved = [k for k in before if not np.array_equal(before[k], after[k])]
     assert moved and all(np.isfinite(v).all() for v in after.values())
-    assert {"actor_mu.kernel", "critic.kernel" if "lstm" in case else "critic.layers.4.kernel"} <= set(moved)
+    heads = {"mlp": {"actor_mu.kernel", "critic.layers.4.kernel"}, "lstm": {"actor_mu.kernel", "critic.kernel"},
+             "mingru": {"fused_head.kernel", "mingru_kernel"}}  # fmt: skip
+    assert heads[case.split("_")[1]] <= set(moved)
 
 
-@pytest.mark.parametrize("case", ["pendulum_lstm", "cartpole_mlp"])
+@pytest.mark.parametrize("case", ["pendulum_lstm", "pendulum_mingru", "cartpole_mlp"])
 def test_deterministic_actions_are_the_models(case):
     model = rt.load(checkpoint(case))
     env = make_env(case)
@@ -95,40 +99,40 @@ def test_deterministic_actions_are_the_models(case):
             td = env.step(td).get("next")
 
 
-def test_a_new_episode_starts_from_zeros_whatever_the_carry_held():
-    model = rt.load(checkpoint("cartpole_lstm"))
+@pytest.mark.parametrize("case", ["cartpole_lstm", "cartpole_mingru"])
+def test_a_new_episode_starts_from_zeros_whatever_the_carry_held(case):
+    model = rt.load(checkpoint(case))
     params = rtrl.actor(model).module[0]
-    H = model.lstm_features
     x = torch.randn(3, 4)
-    td = TensorDict({"observation": x, "recurrent_state_c": torch.full((3, H), float("nan")),
-                     "recurrent_state_h": torch.ones(3, H), "is_init": torch.ones(3, 1, dtype=torch.bool)}, [3])  # fmt: skip
+    held = {key: torch.full((3, *shape), float("nan")) for key, shape in zip(rtrl.carry_keys(model), carry_shapes(model).values())}
+    td = TensorDict({"observation": x, **held, "is_init": torch.ones(3, 1, dtype=torch.bool)}, [3])
     with torch.no_grad():
         params(td)
-        pi, _, (c, h) = model.step(x, (torch.zeros(3, H), torch.zeros(3, H)))
+        pi, _, carry = model.step(x, model.initial_carry((3,)))
     torch.testing.assert_close(td["logits"], pi.logits)
-    torch.testing.assert_close(td["next", "recurrent_state_c"], c)
-    torch.testing.assert_close(td["next", "recurrent_state_h"], h)
+    for key, want in zip(rtrl.carry_keys(model), entries(carry)):
+        torch.testing.assert_close(td["next", key], want)
 
 
 @settings(max_examples=25, deadline=None)
-@given(data=st.data())
-def test_recurrent_mode_runs_each_stretch_from_its_stored_carry(data):
+@given(case=st.sampled_from(["pendulum_lstm", "pendulum_mingru"]), data=st.data())
+def test_recurrent_mode_runs_each_stretch_from_its_stored_carry(case, data):
     """Over time, a stretch starting at ``is_init`` (or at t = 0) starts from the
     carry stored at its first step, as ``torchrl.modules.LSTMModule`` does:
     the same as stepping the model and swapping in the stored carry there."""
-    model = rt.load(checkpoint("pendulum_lstm"))
+    model = rt.load(checkpoint(case))
     rows, T = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 7))
     is_init = torch.tensor(data.draw(st.lists(st.lists(st.booleans(), min_size=T, max_size=T), min_size=rows, max_size=rows)))
     seed = data.draw(st.integers(0, 2**31 - 1))
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(rows, T, 3, generator=g)
-    stored = tuple(torch.randn(rows, T, model.lstm_features, generator=g) for _ in "ch")
+    stored = tuple(torch.randn(rows, T, *shape, generator=g) for shape in carry_shapes(model).values())
     with torch.no_grad():
         pi, value = rtrl._over_time(model, x, stored, is_init)
         for r in range(rows):
             for t in range(T):
                 if t == 0 or is_init[r, t]:
-                    carry = (stored[0][r, t], stored[1][r, t])
+                    carry = from_entries(tuple(a[r, t] for a in stored))
                 want_pi, want_value, carry = model.step(x[r, t], carry)
                 assert_agree(pi.base_dist.base_dist.loc[r, t], want_pi.base_dist.base_dist.loc)
                 assert_agree(value[r, t], want_value)
@@ -147,3 +151,6 @@ def test_feed_forward_models_have_no_carry():
     assert rtrl.carry_keys(lstm) == ["recurrent_state_c", "recurrent_state_h"]
     specs = rtrl.primer(lstm).primers
     assert specs["recurrent_state_c"].shape == (16,) and specs["recurrent_state_h"].dtype == torch.float32
+    mingru = rt.load(checkpoint("pendulum_mingru"))
+    assert rtrl.carry_keys(mingru) == ["recurrent_state_h"]
+    assert rtrl.primer(mingru).primers["recurrent_state_h"].shape == (2, 16)

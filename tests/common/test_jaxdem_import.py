@@ -13,11 +13,13 @@ import pytest
 
 from rlmodels.cli import EXIT_BAD_INPUT, EXIT_DISAGREE, EXIT_OK, main
 from rlmodels_common.activations import ACTIVATIONS
+from rlmodels_common.carry import entries, map_carry
 from rlmodels_common.checkpoint_format import read_checkpoint
+from rlmodels_common.contract import carry_shapes
 from rlmodels_common.jaxdem import JaxdemError, convert, read_directory, step_numbers
 from rlmodels_common.jaxdem_forward import NUMPY_ACTIVATIONS, jaxdem_forward
 from rlmodels_common.tolerances import tolerance
-from tests.jaxdem_cases import CASES, UNSUPPORTED, checkpoint, expected
+from tests.jaxdem_cases import CASES, checkpoint, expected, zero_where
 
 
 def copy(case: str, tmp_path, steps=("7",)):
@@ -52,12 +54,12 @@ def test_numpy_forward_reproduces_jaxdems_recorded_outputs(case):
         else:
             assert tol.error(out["deterministic"], want["deterministic"][t]) <= 1
         if "carry" in out:
-            assert tol.error(out["carry"][0], want["carry_c"][t]) <= 1
-            assert tol.error(out["carry"][1], want["carry_h"][t]) <= 1
-            carry = tuple(np.where(want["done"][t][:, None], 0.0, a) for a in out["carry"])
+            for name, a in zip(carry_shapes(imported.model_type, imported.metadata), entries(out["carry"])):
+                assert tol.error(a, want[f"carry_{name}"][t]) <= 1
+            carry = map_carry(lambda a: zero_where(want["done"][t], a), out["carry"])
     if imported.carry is not None:
-        lead = imported.carry[0].shape[0]
-        out = jaxdem_forward(imported, want["obs"][0, :lead], imported.carry)
+        lead = imported.metadata["carry_leading_shape"][0]
+        out = jaxdem_forward(imported, want["obs"][0, :lead], imported.model_carry)
         assert tol.error(out["value"], want["value_from_saved"]) <= 1
 
 
@@ -87,6 +89,31 @@ def test_current_lstm_splits_fused_head_and_drops_the_stale_heads():
     np.testing.assert_array_equal(imported.carry[0], expected("head/lstm_box")["saved_carry_c"])
     table = imported.table()
     assert "fused_head.kernel[..., 0:3]  actor_mu.kernel" in table and "(dropped: stale" in table
+
+
+def test_mingru_keeps_fused_head_whole_and_hands_over_its_one_array_carry():
+    imported = convert(read_directory(checkpoint("head/mingru_box")))
+    source = imported.source.arrays
+    assert imported.model_type == "MinGRUActorCritic"
+    for name in ("fused_head.kernel", "fused_head.bias", "mingru_kernel", "proj_in.kernel", "encoder.layers.0.kernel"):
+        np.testing.assert_array_equal(imported.tensors[name], source[name])
+    assert "actor_mu.kernel" not in imported.tensors and "critic.kernel" not in imported.tensors
+    dropped = dict(imported.dropped)
+    assert all("stale" in dropped[k] for k in ("actor_mu.kernel", "actor_mu.bias", "critic.kernel", "critic.bias"))
+    assert "carry" in dropped["h"]
+    assert {k: imported.metadata[k] for k in ("hidden_features", "gru_features", "num_layers", "carry_leading_shape")} == {
+        "hidden_features": 16, "gru_features": 8, "num_layers": 1, "carry_leading_shape": [4],
+    }  # fmt: skip
+    assert len(imported.carry) == 1
+    np.testing.assert_array_equal(imported.model_carry, expected("head/mingru_box")["saved_carry_h"])
+
+
+def test_a_mingru_without_fused_head_is_refused(tmp_path):
+    """Our MinGRU has no separate heads: its stale actor_mu and critic are never a fallback."""
+    source = read_directory(checkpoint("head/mingru_box"))
+    without = dataclasses.replace(source, arrays={k: v for k, v in source.arrays.items() if not k.startswith("fused_head.")})
+    with pytest.raises(JaxdemError, match=r"missing entries \['fused_head.bias', 'fused_head.kernel'\]"):
+        convert(without)
 
 
 def test_sigma_heads_map_from_both_layouts():
@@ -147,12 +174,6 @@ def test_a_truncated_or_corrupt_checkpoint(tmp_path, damage):
         (run / "7" / "model_metadata" / "metadata").unlink()
     with pytest.raises(JaxdemError, match="truncated or corrupt|is missing"):
         read_directory(run)
-
-
-def test_an_unsupported_model_type_is_named():
-    for case, name in UNSUPPORTED.items():
-        with pytest.raises(JaxdemError, match=f"{name} is not supported yet"):
-            convert(read_directory(checkpoint(case)))
 
 
 def test_an_unknown_model_type_lists_the_supported_ones(tmp_path):
@@ -244,7 +265,6 @@ def test_import_jaxdem_chooses_the_step(capsys, tmp_path):
 @pytest.mark.parametrize("case, argv, message", [
     ("empty", [], "holds no JaxDEM checkpoint steps"),
     ("head/lstm_box", ["--step", "5"], "available steps: 3, 7"),
-    ("head/mingru_box", [], "MinGRUActorCritic is not supported yet"),
     ("corrupt", [], "truncated or corrupt"),
     ("shapes", [], "shapes contradicting the metadata"),
 ])  # fmt: skip

@@ -28,6 +28,19 @@ CASES = {
         "observation_space_size": 5, "action_space_size": 3, "hidden_features": 8, "lstm_features": 6,
         "cell_type": "LSTMCell", "activation": "elu", "discrete": True,
     }),
+    "mingru_box": ("MinGRUActorCritic", {
+        "observation_space_size": 5, "action_space_size": 2, "hidden_features": 8, "gru_features": 6,
+        "action_space": {"type": "Box", "kwargs": {"x_min": [-1.0, 0.0], "x_max": [1.0, 2.0]}},
+    }),
+    "mingru_discrete_2_layers": ("MinGRUActorCritic", {
+        "observation_space_size": 5, "action_space_size": 3, "hidden_features": 6, "gru_features": 6,
+        "num_layers": 2, "activation": "tanh", "discrete": True,
+    }),
+    "mingru_max_norm_sigma_head_3_layers": ("MinGRUActorCritic", {
+        "observation_space_size": 5, "action_space_size": 2, "hidden_features": 4, "gru_features": 7,
+        "num_layers": 3, "activation": "silu", "actor_sigma_head": True,
+        "action_space": {"type": "MaxNorm", "kwargs": {"max_norm": 1.5}},
+    }),
 }  # fmt: skip
 
 BATCH = 4

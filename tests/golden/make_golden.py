@@ -2,11 +2,14 @@
 gives on fixed inputs (``expected.safetensors``). Needs JAX; run from the
 repository root with ``python -m tests.golden.make_golden``. The torch tests
 load these without JAX and must reproduce the outputs; the JAX tests check the
-reference still does."""
+reference still does. ``python -m tests.golden.make_golden NAME...`` writes only
+the cases named (each case draws from its own seeded generator, so the others
+are untouched)."""
 
 from __future__ import annotations
 
 import pathlib
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -14,6 +17,8 @@ import numpy as np
 import safetensors.numpy
 
 import rlmodels_jax as rj
+from rlmodels_common.carry import entries, from_entries
+from rlmodels_common.contract import carry_shapes
 from tests.golden.cases import BATCH, CASES, STEPS
 
 HERE = pathlib.Path(__file__).parent
@@ -46,8 +51,13 @@ def actions_for(model: rj.Model, pi, rng: np.random.Generator) -> jnp.ndarray:
     return model.bij.forward(jnp.asarray(x, dtype=model.dtype))
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
+    unknown = sorted(set(names) - set(CASES))
+    if unknown:
+        raise SystemExit(f"unknown golden cases {unknown}; the cases are {sorted(CASES)}")
     for name, (model_type, config) in CASES.items():
+        if names and name not in names:
+            continue
         # float32 cases run as JAX users run them: without 64-bit mode.
         with jax.enable_x64(config.get("dtype") == "float64"):
             write_case(name, model_type, config)
@@ -63,7 +73,8 @@ def write_case(name: str, model_type: str, config: dict) -> None:
     })  # fmt: skip
     obs = model.obs_dim
     arrays: dict[str, np.ndarray] = {}
-    if model_type != "LSTMActorCritic":
+    names = list(carry_shapes(model_type, model.metadata))
+    if not names:
         x = rng.standard_normal((BATCH, obs)).astype(model.dtype)
         pi, value = model(x)
         actions = actions_for(model, pi, rng)
@@ -80,11 +91,12 @@ def write_case(name: str, model_type: str, config: dict) -> None:
             arrays[f"step{t}.actions"] = np.asarray(actions)
             arrays |= {f"step{t}.out.{k}": v for k, v in outputs(model, pi, value, actions).items()}
             model.reset(xs[t].shape, mask=masks[t])
-            arrays[f"step{t}.c"], arrays[f"step{t}.h"] = (np.asarray(a) for a in model.carry)
-        carry = tuple((0.5 * rng.standard_normal((2, BATCH, model.lstm_features))).astype(model.dtype))
-        pi, value = model(xs, sequence=True, done=masks, initial_carry=carry)
+            arrays |= {f"step{t}.{n}": np.asarray(a) for n, a in zip(names, entries(model.carry))}
+        shape = next(iter(carry_shapes(model_type, model.metadata).values()))  # every entry's (LSTM: c, h)
+        carry = tuple((0.5 * rng.standard_normal((len(names), BATCH, *shape))).astype(model.dtype))
+        pi, value = model(xs, sequence=True, done=masks, initial_carry=from_entries(carry))
         actions = actions_for(model, pi, rng)
-        arrays |= {"seq.c0": carry[0], "seq.h0": carry[1], "seq.actions": np.asarray(actions)}
+        arrays |= {f"seq.{n}0": a for n, a in zip(names, carry)} | {"seq.actions": np.asarray(actions)}
         arrays |= {f"seq.out.{k}": v for k, v in outputs(model, pi, value, actions).items()}
     directory = HERE / name
     rj.save(model, directory / "checkpoint")
@@ -93,4 +105,4 @@ def write_case(name: str, model_type: str, config: dict) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

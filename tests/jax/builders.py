@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 import rlmodels_jax as rj
 from rlmodels_common.activations import ACTIVATIONS
 
-MODEL_TYPES = ["SharedActorCritic", "ActorCritic", "LSTMActorCritic"]
+MODEL_TYPES = ["SharedActorCritic", "ActorCritic", "LSTMActorCritic", "MinGRUActorCritic"]
 BATCH_SHAPES = [(), (3,), (2, 3)]
 
 SMALL: dict[str, dict[str, Any]] = {
     "SharedActorCritic": {"architecture": [8, 6]},
     "ActorCritic": {"actor_architecture": [8], "critic_architecture": [6, 5]},
     "LSTMActorCritic": {"hidden_features": 6, "lstm_features": 5},
+    "MinGRUActorCritic": {"hidden_features": 6, "gru_features": 5, "num_layers": 2},
 }
 
 
@@ -56,10 +57,14 @@ def configs(draw, model_types=tuple(MODEL_TYPES)) -> tuple[str, dict[str, Any]]:
     elif model_type == "ActorCritic":
         kwargs["actor_architecture"] = draw(layers)
         kwargs["critic_architecture"] = draw(layers)
-    else:
+    elif model_type == "LSTMActorCritic":
         kwargs["hidden_features"] = draw(st.integers(1, 7))
         kwargs["lstm_features"] = draw(st.integers(1, 7))
         kwargs["cell_type"] = draw(st.sampled_from(["OptimizedLSTMCell", "LSTMCell"]))
+    else:
+        kwargs["hidden_features"] = draw(st.integers(1, 7))
+        kwargs["gru_features"] = draw(st.one_of(st.just(kwargs["hidden_features"]), st.integers(1, 7)))
+        kwargs["num_layers"] = draw(st.integers(1, 3))
     if not kwargs["discrete"]:
         kwargs["actor_sigma_head"] = draw(st.booleans())
         a = kwargs["action_space_size"]

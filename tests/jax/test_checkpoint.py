@@ -103,7 +103,7 @@ def assert_load_fails(path, message):
 
 def test_unknown_model_type_lists_the_registered_ones(saved):
     rewrite_config(saved, model_type="Transformer")
-    assert_load_fails(saved, r"unknown Model 'Transformer'; registered: ActorCritic, LSTMActorCritic, SharedActorCritic")
+    assert_load_fails(saved, r"unknown Model 'Transformer'; registered: ActorCritic, LSTMActorCritic, MinGRUActorCritic, SharedActorCritic")
 
 
 def test_missing_key(saved):

@@ -9,7 +9,10 @@ import pytest
 from hypothesis import given
 
 import rlmodels_jax as rj
+from rlmodels_common.carry import entries
 from tests.jax.builders import build, configs, observations, randomize
+
+RECURRENT = ["LSTMActorCritic", "MinGRUActorCritic"]
 
 
 def bits(params):
@@ -31,13 +34,14 @@ def test_from_jax_is_an_exact_independent_copy(config):
     assert bits(model.canonical_params()) != bits(copy.canonical_params())  # independent
 
 
-def test_from_jax_hands_over_the_carry_only_when_asked():
-    model = build("LSTMActorCritic")
+@pytest.mark.parametrize("model_type", RECURRENT)
+def test_from_jax_hands_over_the_carry_only_when_asked(model_type):
+    model = build(model_type)
     model(observations((3,)))
     carried, fresh = rj.from_jax(model, with_carry=True), rj.from_jax(model)
-    for a, b in zip(carried.carry, model.carry):
+    for a, b in zip(entries(carried.carry), entries(model.carry)):
         np.testing.assert_array_equal(a, b)
-    assert not np.any(fresh.carry[0]) and not np.any(fresh.carry[1])
+    assert not any(np.any(a) for a in entries(fresh.carry))
     x = observations((3,), seed=5)
     np.testing.assert_array_equal(carried(x)[1], model(x)[1])  # continues where it left off
 
@@ -53,13 +57,15 @@ def test_from_jax_rejects_other_objects():
         rj.from_jax({})
 
 
-def test_with_dtype_casts_parameters_and_carry():
-    model = build("LSTMActorCritic")
+@pytest.mark.parametrize("model_type", RECURRENT)
+def test_with_dtype_casts_parameters_and_carry(model_type):
+    model = build(model_type)
     model(observations((3,)))
     with jax.enable_x64(True):
         wide = rj.with_dtype(model, "float64")
         assert wide.dtype == "float64" and wide.metadata["dtype"] == "float64"
-        assert wide.carry[0].dtype == jnp.float64
+        assert all(a.dtype == jnp.float64 for a in entries(wide.carry))
         for name, value in wide.canonical_params().items():
             np.testing.assert_array_equal(value, model.canonical_params()[name].astype(np.float64))
-        np.testing.assert_array_equal(wide.carry[1], np.asarray(model.carry[1], np.float64))
+        for a, b in zip(entries(wide.carry), entries(model.carry)):
+            np.testing.assert_array_equal(a, np.asarray(b, np.float64))

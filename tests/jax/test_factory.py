@@ -7,7 +7,7 @@ from rlmodels_common.factory import normalize_key
 
 
 def test_builtin_names_are_registered():
-    assert rj.Model.registered_names() == ["ActorCritic", "LSTMActorCritic", "SharedActorCritic"]
+    assert rj.Model.registered_names() == ["ActorCritic", "LSTMActorCritic", "MinGRUActorCritic", "SharedActorCritic"]
     assert rj.ActionSpace.registered_names() == ["Box", "Free", "MaxNorm"]
 
 

@@ -16,24 +16,24 @@ from rlmodels.jaxdem import check
 from rlmodels_common.checkpoint_format import CheckpointError
 from rlmodels_common.jaxdem import convert, read_directory
 from rlmodels_jax.jaxdem import read_model
-from tests.jaxdem_cases import CASES, assert_reproduces, checkpoint, errors, expected
+from rlmodels_common.carry import entries, map_carry
+from rlmodels_common.contract import carry_shapes
+from tests.jaxdem_cases import CASES, RECURRENT, assert_reproduces, checkpoint, errors, expected, zero_where
 
 
 def rollout(model: rj.Model, want: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """JaxDEM's recording protocol: from a zero carry at batch B, step t runs on
     ``obs[t]``, then the carry is reset where ``done[t]``."""
     out: dict[str, list] = {"value": [], "log_prob": [], "entropy": [], "deterministic": []}
-    recurrent = isinstance(model, rj.LSTMActorCritic)
-    if recurrent:
-        zeros = jnp.zeros((want["obs"].shape[1], model.lstm_features))
-        carry, out["carry_c"], out["carry_h"] = (zeros, zeros), [], []
+    names = list(carry_shapes(model.type_name, model.metadata))
+    carry = model.initial_carry(want["obs"].shape[1:2])
+    out |= {f"carry_{n}": [] for n in names}
     for t in range(want["obs"].shape[0]):
-        if recurrent:
+        if names:
             pi, value, carry = model.step(want["obs"][t], carry)
-            out["carry_c"].append(carry[0])
-            out["carry_h"].append(carry[1])
-            keep = ~want["done"][t][:, None]
-            carry = tuple(jnp.where(keep, a, 0) for a in carry)
+            for n, a in zip(names, entries(carry)):
+                out[f"carry_{n}"].append(a)
+            carry = map_carry(lambda a: zero_where(want["done"][t], a), carry)
         else:
             pi, value = model(want["obs"][t])
         out["value"].append(value)
@@ -49,7 +49,7 @@ def test_imported_model_reproduces_jaxdems_outputs(case):
     assert_reproduces(rollout(model, expected(case)), case)
 
 
-@pytest.mark.parametrize("case", ["head/lstm_box", "seed/lstm_box"])
+@pytest.mark.parametrize("case", RECURRENT)
 def test_sequence_mode_with_resets_reproduces_jaxdems_outputs(case):
     want = expected(case)
     model = rj.from_jaxdem(checkpoint(case))
@@ -59,13 +59,13 @@ def test_sequence_mode_with_resets_reproduces_jaxdems_outputs(case):
     assert_reproduces({k: np.asarray(v) for k, v in outputs.items()}, case)
 
 
-@pytest.mark.parametrize("case", ["head/lstm_box", "seed/lstm_box"])
+@pytest.mark.parametrize("case", RECURRENT)
 def test_the_stored_carry_is_handed_over(case):
     want = expected(case)
     model, carry = rj.from_jaxdem(checkpoint(case), with_carry=True)
-    np.testing.assert_array_equal(carry[0], want["saved_carry_c"])
-    np.testing.assert_array_equal(carry[1], want["saved_carry_h"])
-    _, value, _ = model.step(want["obs"][0, : carry[0].shape[0]], carry)
+    for name, a in zip(carry_shapes(model.type_name, model.metadata), entries(carry)):
+        np.testing.assert_array_equal(a, want[f"saved_carry_{name}"])
+    _, value, _ = model.step(want["obs"][0, : entries(carry)[0].shape[0]], carry)
     assert errors({"value_from_saved": np.asarray(value)}, case)["value_from_saved"] <= 1
 
 

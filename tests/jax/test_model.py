@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 import rlmodels_jax as rj
 from rlmodels_common.checkpoint_format import CheckpointError
 from tests.jax.builders import BATCH_SHAPES, MODEL_TYPES, build, configs, observations, randomize
+from rlmodels_common.carry import entries, from_entries
+from rlmodels_common.contract import carry_shapes
 from tests.numpy_oracle import forward
 
 
@@ -24,11 +26,10 @@ def test_outputs_match_the_numpy_oracle(config, batch, seed):
         params = randomize(model, seed)
         x = np.random.default_rng(seed + 1).standard_normal((*batch, kwargs["observation_space_size"]))
         carry = None
-        if model_type == "LSTMActorCritic":  # step from a non-zero carry
-            H = kwargs["lstm_features"]
-            carry = tuple(np.random.default_rng(seed + 2).standard_normal((2, *batch, H)))
-            model.c.set_value(jnp.asarray(carry[0]))
-            model.h.set_value(jnp.asarray(carry[1]))
+        if shapes := carry_shapes(model_type, model.metadata):  # step from a non-zero carry
+            rng = np.random.default_rng(seed + 2)
+            carry = from_entries(tuple(rng.standard_normal((*batch, *shape)) for shape in shapes.values()))
+            model.carry = carry
         pi, value = model(x)
         want = forward(model_type, model.metadata, params, x, carry)
         np.testing.assert_allclose(value, want["value"], rtol=1e-10, atol=1e-12)
@@ -39,9 +40,8 @@ def test_outputs_match_the_numpy_oracle(config, batch, seed):
         else:
             np.testing.assert_allclose(pi.distribution.loc, want["mu"], rtol=1e-10, atol=1e-12)
             np.testing.assert_allclose(pi.distribution.scale_diag, want["std"], rtol=1e-10, atol=1e-12)
-        if carry is not None:
-            np.testing.assert_allclose(model.carry[0], want["carry"][0], rtol=1e-10, atol=1e-12)
-            np.testing.assert_allclose(model.carry[1], want["carry"][1], rtol=1e-10, atol=1e-12)
+        for got, expected in zip(entries(model.carry if carry is not None else None), entries(want.get("carry"))):
+            np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("model_type", MODEL_TYPES)

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rlmodels_torch as rt
+from rlmodels_common.carry import entries
 from rlmodels_common.checkpoint_format import CONFIG_FILE, FORMAT_VERSION, WEIGHTS_FILE, CheckpointError
 from rlmodels.cli import EXIT_BAD_INPUT, main
 from tests.broken_checkpoints import EDIT_ERRORS, EDITS, broken, golden
@@ -100,7 +101,7 @@ def assert_load_fails(path, message):
 
 def test_unknown_model_type_lists_the_registered_ones(saved):
     rewrite_config(saved, model_type="Transformer")
-    assert_load_fails(saved, r"unknown Model 'Transformer'; registered: ActorCritic, LSTMActorCritic, SharedActorCritic")
+    assert_load_fails(saved, r"unknown Model 'Transformer'; registered: ActorCritic, LSTMActorCritic, MinGRUActorCritic, SharedActorCritic")
 
 
 def test_missing_key(saved):
@@ -222,4 +223,4 @@ def test_load_places_and_casts_in_one_call():
 def test_constructors_take_a_device(model_type):
     model = build(model_type, device="meta")
     assert {p.device.type for p in model.parameters()} == {"meta"}
-    assert {a.device.type for a in model.carry or ()} <= {"meta"}
+    assert {a.device.type for a in entries(model.carry)} <= {"meta"}

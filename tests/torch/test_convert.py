@@ -8,7 +8,10 @@ import torch
 from hypothesis import given
 
 import rlmodels_torch as rt
+from rlmodels_common.carry import entries
 from tests.torch.builders import build, configs, observations, randomize
+
+RECURRENT = ["LSTMActorCritic", "MinGRUActorCritic"]
 
 
 def bits(params):
@@ -31,14 +34,15 @@ def test_from_torch_is_an_exact_independent_copy(config):
     assert bits(model.canonical_params()) != bits(copy.canonical_params())  # independent
 
 
-def test_from_torch_hands_over_the_carry_only_when_asked():
-    model = build("LSTMActorCritic")
+@pytest.mark.parametrize("model_type", RECURRENT)
+def test_from_torch_hands_over_the_carry_only_when_asked(model_type):
+    model = build(model_type)
     with torch.no_grad():
         model(observations((3,)))
     carried, fresh = rt.from_torch(model, with_carry=True), rt.from_torch(model)
-    for a, b in zip(carried.carry, model.carry):
+    for a, b in zip(entries(carried.carry), entries(model.carry)):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
-    assert not fresh.carry[0].any() and not fresh.carry[1].any()
+    assert not any(a.any() for a in entries(fresh.carry))
     x = observations((3,), seed=5)
     with torch.no_grad():
         torch.testing.assert_close(carried(x)[1], model(x)[1], rtol=0, atol=0)  # continues where it left off
@@ -55,13 +59,15 @@ def test_from_torch_rejects_other_objects():
         rt.from_torch({})
 
 
-def test_with_dtype_casts_parameters_and_carry():
-    model = build("LSTMActorCritic")
+@pytest.mark.parametrize("model_type", RECURRENT)
+def test_with_dtype_casts_parameters_and_carry(model_type):
+    model = build(model_type)
     with torch.no_grad():
         model(observations((3,)))
     wide = rt.with_dtype(model, "float64")
     assert wide.dtype == "float64" and wide.metadata["dtype"] == "float64"
-    assert wide.carry[0].dtype == torch.float64
+    assert {a.dtype for a in entries(wide.carry)} == {torch.float64}
     for name, value in wide.canonical_params().items():
         np.testing.assert_array_equal(value, model.canonical_params()[name].astype(np.float64))
-    np.testing.assert_array_equal(wide.carry[1].numpy(), model.carry[1].numpy().astype(np.float64))
+    for a, b in zip(entries(wide.carry), entries(model.carry)):
+        np.testing.assert_array_equal(a.numpy(), b.numpy().astype(np.float64))

@@ -1,6 +1,7 @@
 """Deployment exports (rlmodels.export and ``rlmodels export``): ONNX, ``.pt2``
 and TorchScript files compute what eager torch computes, at any batch size,
-with the LSTM carry and reset flags explicit, and carry their manifest."""
+with the recurrent carry (the LSTM's c and h, the MinGRU's h) and reset flags
+explicit, and carry their manifest."""
 
 import importlib.util
 import re
@@ -19,7 +20,11 @@ from rlmodels import export as ex
 from rlmodels.cli import EXIT_BAD_INPUT, EXIT_DISAGREE, EXIT_OK, main
 from rlmodels.manifest import read_manifest
 from tests.broken_checkpoints import broken, golden
+from rlmodels_common.carry import entries
+from rlmodels_common.contract import carry_shapes
 from tests.torch.builders import MODEL_TYPES, build, configs, randomize
+
+RECURRENT = ["LSTMActorCritic", "MinGRUActorCritic"]
 
 FORMATS = ["onnx", "pt2", "torchscript"]
 EXTENSION = {"onnx": ".onnx", "pt2": ".pt2", "torchscript": ".pt"}
@@ -48,38 +53,42 @@ def test_float64_exports_keep_float64(tmp_path, format):
 
 
 @pytest.mark.parametrize("format", FORMATS)
-def test_an_exported_lstm_rollout_equals_the_stateful_model(tmp_path, format):
+@pytest.mark.parametrize("model_type", RECURRENT)
+def test_an_exported_rollout_equals_the_stateful_model(tmp_path, format, model_type):
     """The runtime loop (carry kept outside, reset = the last step's done) is the
     model's own loop: call, then reset(mask=done)."""
-    model = build("LSTMActorCritic", action_space=rt.MaxNorm(1.5))
+    model = build(model_type, action_space=rt.MaxNorm(1.5))
     randomize(model)
     run = ex._runner(ex.export(model, tmp_path / "policy", format), format, ex.io_names(model)[0])
     rng = np.random.default_rng(0)
-    B, H = 6, model.lstm_features
-    c, h, reset = np.zeros((B, H), np.float32), np.zeros((B, H), np.float32), np.zeros(B, bool)
+    B = 6
+    carry = [np.zeros((B, *shape), np.float32) for shape in carry_shapes(model_type, model.metadata).values()]
+    reset = np.zeros(B, bool)
     with torch.no_grad():
         for _ in range(12):
             x = rng.standard_normal((B, 4)).astype(np.float32)
             pi, value = model(torch.as_tensor(x))
-            action, got_value, c, h = run(tuple(map(torch.as_tensor, (x, c, h, reset))))
+            action, got_value, *carry = run(tuple(map(torch.as_tensor, (x, *carry, reset))))
             np.testing.assert_allclose(action, rt.deterministic_action(pi), rtol=1e-5, atol=1e-6)
             np.testing.assert_allclose(got_value, value, rtol=1e-5, atol=1e-6)
-            np.testing.assert_allclose(np.stack([c, h]), np.stack([t.numpy() for t in model.carry]), rtol=1e-5, atol=1e-6)
+            for got, want in zip(carry, entries(model.carry)):
+                np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-6)
             reset = rng.random(B) < 0.3
             model.reset((B, 4), mask=torch.as_tensor(reset))
 
 
-def test_reset_zeroes_the_incoming_carry_even_if_it_is_nan():
-    model = build("LSTMActorCritic")
+@pytest.mark.parametrize("model_type", RECURRENT)
+def test_reset_zeroes_the_incoming_carry_even_if_it_is_nan(model_type):
+    model = build(model_type)
     policy = ex.deployed(model)
-    x, c, h, _ = ex.example_inputs(model, batch=3)
-    c[1] = float("nan")
+    x, first, *rest, _ = ex.example_inputs(model, batch=3)
+    first[1] = float("nan")
     reset = torch.tensor([False, True, False])
     with torch.no_grad():
-        got = policy(x, c, h, reset)
-        pi, value, carry = model.step(x[1:2], (torch.zeros(1, 5), torch.zeros(1, 5)))
+        got = policy(x, first, *rest, reset)
+        pi, value, carry = model.step(x[1:2], model.initial_carry((1,)))
     torch.testing.assert_close(got[0][1:2], rt.deterministic_action(pi))
-    torch.testing.assert_close(got[2][1:2], carry[0])
+    torch.testing.assert_close(got[2][1:2], entries(carry)[0])
     assert not torch.isnan(got[2][[0, 2]]).any()
 
 
@@ -111,7 +120,7 @@ def test_bad_arguments_raise_clear_errors(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("format", FORMATS)
-@pytest.mark.parametrize("case", ["lstm_cell_discrete", "actor_critic_max_norm_sigma_head", "shared_box"])
+@pytest.mark.parametrize("case", ["lstm_cell_discrete", "mingru_max_norm_sigma_head_3_layers", "actor_critic_max_norm_sigma_head", "shared_box"])
 def test_the_export_command_on_checkpoints_written_by_jax(capsys, tmp_path, case, format):
     out = tmp_path / f"policy.{format}"
     status = main(["export", str(golden(case)), "--format", format, "-o", str(out)])
@@ -191,7 +200,7 @@ def test_onnxruntime_float64_gaps_are_reported_not_hidden(tmp_path):
 
 
 @pytest.mark.parametrize("format", FORMATS)
-@pytest.mark.parametrize("model_type, stochastic", [("LSTMActorCritic", True), ("ActorCritic", False)])
+@pytest.mark.parametrize("model_type, stochastic", [("LSTMActorCritic", True), ("MinGRUActorCritic", False), ("ActorCritic", False)])
 def test_every_exported_file_carries_its_manifest(tmp_path, capsys, format, model_type, stochastic):
     model = build(model_type, action_space=rt.Box(-2.0, 1.0)) if model_type == "ActorCritic" else build(model_type, discrete=True)
     path = ex.export(model, tmp_path / f"policy{EXTENSION[format]}", stochastic=stochastic)
@@ -203,6 +212,9 @@ def test_every_exported_file_carries_its_manifest(tmp_path, capsys, format, mode
     if model_type == "LSTMActorCritic":
         assert inputs == ["observation", "c", "h", "reset"] and outputs == ["action", "value", "logits", "c_out", "h_out"]
         assert stated["carry"] == {"c": [5], "h": [5]} and stated["outputs"][0] == {"name": "action", "shape": ["batch"], "dtype": "int64"}
+    elif model_type == "MinGRUActorCritic":
+        assert inputs == ["observation", "h", "reset"] and outputs == ["action", "value", "h_out"]
+        assert stated["carry"] == {"h": [2, 5]} and stated["inputs"][1] == {"name": "h", "shape": ["batch", 2, 5], "dtype": "float32"}
     else:
         assert outputs == ["action", "value"] and stated["action_mapped"] and "already mapped through the action space (Box" in stated["action"]
         assert stated["action_space"] == model.metadata["action_space"] and stated["carry"] == {}
@@ -217,6 +229,7 @@ def test_every_exported_file_carries_its_manifest(tmp_path, capsys, format, mode
     outputs_line = next(line for line in text.splitlines() if line.startswith("  outputs  "))
     assert re.findall(r"(\w+) \(", outputs_line) == outputs
     assert ("carry    feed c_out, h_out back as c, h" in text) == (model_type == "LSTMActorCritic")
+    assert ("carry    feed h_out back as h" in text) == (model_type == "MinGRUActorCritic")
     assert ("sampling sample an index from softmax(logits)" in text) == stochastic
 
 

@@ -7,7 +7,7 @@ from rlmodels_common.factory import normalize_key
 
 
 def test_builtin_names_are_registered():
-    assert rt.Model.registered_names() == ["ActorCritic", "LSTMActorCritic", "SharedActorCritic"]
+    assert rt.Model.registered_names() == ["ActorCritic", "LSTMActorCritic", "MinGRUActorCritic", "SharedActorCritic"]
     assert rt.ActionSpace.registered_names() == ["Box", "Free", "MaxNorm"]
 
 

@@ -8,6 +8,8 @@ import safetensors.numpy
 import torch
 
 import rlmodels_torch as rt
+from rlmodels_common.carry import entries, from_entries
+from rlmodels_common.contract import carry_shapes
 from rlmodels_common.tolerances import entropy_scale, log_prob_scale, tolerance
 from tests.golden.cases import CASES, STEPS
 
@@ -52,7 +54,8 @@ def test_golden_outputs_are_reproduced(name):
     want = safetensors.numpy.load_file(str(GOLDEN / name / "expected.safetensors"))
     model = rt.load(GOLDEN / name / "checkpoint")
     assert model.type_name == model_type and model.dtype == dtype
-    if model_type != "LSTMActorCritic":
+    names = list(carry_shapes(model_type, model.metadata))
+    if not names:
         pi, value = model(want["x"])
         actions = torch.as_tensor(want["actions"])
         check(outputs(model, pi, value, actions), want, "out.", dtype, scales(model, pi, actions))
@@ -63,8 +66,8 @@ def test_golden_outputs_are_reproduced(name):
         actions = torch.as_tensor(want[f"step{t}.actions"])
         check(outputs(model, pi, value, actions), want, f"step{t}.out.", dtype, scales(model, pi, actions))
         model.reset(xs[t].shape, mask=masks[t])
-        check(dict(zip("ch", model.carry)), want, f"step{t}.", dtype)
-    carry = (torch.as_tensor(want["seq.c0"]), torch.as_tensor(want["seq.h0"]))
+        check(dict(zip(names, entries(model.carry))), want, f"step{t}.", dtype)
+    carry = from_entries(tuple(torch.as_tensor(want[f"seq.{n}0"]) for n in names))
     pi, value = model(xs, sequence=True, done=masks, initial_carry=carry)
     actions = torch.as_tensor(want["seq.actions"])
     check(outputs(model, pi, value, actions), want, "seq.out.", dtype, scales(model, pi, actions))

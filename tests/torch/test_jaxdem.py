@@ -10,9 +10,12 @@ import pytest
 import torch
 
 import rlmodels_torch as rt
+from rlmodels.cli import EXIT_OK, main
 from rlmodels.jaxdem import import_jaxdem
 from rlmodels_common.checkpoint_format import CheckpointError
-from tests.jaxdem_cases import CASES, assert_reproduces, checkpoint, errors, expected
+from rlmodels_common.carry import entries, map_carry
+from rlmodels_common.contract import carry_shapes
+from tests.jaxdem_cases import CASES, RECURRENT, assert_reproduces, checkpoint, errors, expected
 
 
 @torch.no_grad()
@@ -21,16 +24,15 @@ def rollout(model: rt.Model, want: dict[str, np.ndarray]) -> dict[str, np.ndarra
     ``obs[t]``, then the carry is reset where ``done[t]``."""
     out: dict[str, list] = {"value": [], "log_prob": [], "entropy": [], "deterministic": []}
     obs, done = torch.as_tensor(want["obs"]), torch.as_tensor(want["done"])
-    recurrent = isinstance(model, rt.LSTMActorCritic)
-    if recurrent:
-        zeros = torch.zeros(obs.shape[1], model.lstm_features)
-        carry, out["carry_c"], out["carry_h"] = (zeros, zeros), [], []
+    names = list(carry_shapes(model.type_name, model.metadata))
+    carry = model.initial_carry(obs.shape[1:2])
+    out |= {f"carry_{n}": [] for n in names}
     for t in range(obs.shape[0]):
-        if recurrent:
+        if names:
             pi, value, carry = model.step(obs[t], carry)
-            out["carry_c"].append(carry[0])
-            out["carry_h"].append(carry[1])
-            carry = tuple(torch.where(done[t][:, None], 0.0, a) for a in carry)
+            for n, a in zip(names, entries(carry)):
+                out[f"carry_{n}"].append(a)
+            carry = map_carry(lambda a: torch.where(done[t].reshape(-1, *(1,) * (a.ndim - 1)), 0.0, a), carry)
         else:
             pi, value = model(obs[t])
         out["value"].append(value)
@@ -52,7 +54,7 @@ def test_the_portable_checkpoint_reproduces_jaxdems_outputs(tmp_path, case):
     assert_reproduces(rollout(rt.load(tmp_path / "policy"), expected(case)), case)
 
 
-@pytest.mark.parametrize("case", ["head/lstm_box", "seed/lstm_box"])
+@pytest.mark.parametrize("case", RECURRENT)
 @torch.no_grad()
 def test_sequence_mode_with_resets_reproduces_jaxdems_outputs(case):
     want = expected(case)
@@ -63,14 +65,14 @@ def test_sequence_mode_with_resets_reproduces_jaxdems_outputs(case):
     assert_reproduces({k: v.numpy() for k, v in outputs.items()}, case)
 
 
-@pytest.mark.parametrize("case", ["head/lstm_box", "seed/lstm_box"])
+@pytest.mark.parametrize("case", RECURRENT)
 @torch.no_grad()
 def test_the_stored_carry_is_handed_over(case):
     want = expected(case)
     model, carry = rt.from_jaxdem(checkpoint(case), with_carry=True)
-    np.testing.assert_array_equal(carry[0].numpy(), want["saved_carry_c"])
-    np.testing.assert_array_equal(carry[1].numpy(), want["saved_carry_h"])
-    _, value, _ = model.step(torch.as_tensor(want["obs"][0, : carry[0].shape[0]]), carry)
+    for name, a in zip(carry_shapes(model.type_name, model.metadata), entries(carry)):
+        np.testing.assert_array_equal(a.numpy(), want[f"saved_carry_{name}"])
+    _, value, _ = model.step(torch.as_tensor(want["obs"][0, : entries(carry)[0].shape[0]]), carry)
     assert errors({"value_from_saved": value.numpy()}, case)["value_from_saved"] <= 1
 
 
@@ -84,3 +86,28 @@ def test_from_metadata_refuses_jaxdem_metadata_and_names_the_importer(case):
     metadata = json.loads((checkpoint(case) / "7" / "model_metadata" / "metadata").read_text())
     with pytest.raises(CheckpointError, match="JaxDEM metadata.*from_jaxdem.*import-jaxdem"):
         rt.Model.from_metadata(metadata.pop("model_type"), metadata)
+
+
+def test_a_jaxdem_mingru_checkpoint_goes_to_torch_and_to_onnx(capsys, tmp_path):
+    """The README recipe: import-jaxdem, export, and the ONNX file, driven as a
+    runtime drives it (the carry kept outside, reset = the last step's done),
+    reproduces JaxDEM's recorded rollout."""
+    import onnxruntime
+
+    case = "head/mingru_box"
+    assert main(["import-jaxdem", str(checkpoint(case)), "-o", str(tmp_path / "policy")]) == EXIT_OK
+    assert main(["export", str(tmp_path / "policy"), "-o", str(tmp_path / "policy.onnx")]) == EXIT_OK
+    capsys.readouterr()
+    want = expected(case)
+    session = onnxruntime.InferenceSession(str(tmp_path / "policy.onnx"), providers=["CPUExecutionProvider"])
+    B = want["obs"].shape[1]
+    h, reset = np.zeros((B, 1, 8), np.float32), np.zeros(B, bool)
+    out: dict[str, list] = {"value": [], "deterministic": [], "carry_h": []}
+    for t in range(want["obs"].shape[0]):
+        action, value, h = session.run(None, {"observation": want["obs"][t], "h": h, "reset": reset})
+        out["value"].append(value)
+        out["deterministic"].append(action)
+        out["carry_h"].append(h)
+        reset = want["done"][t]
+    ratios = errors({k: np.stack(v) for k, v in out.items()}, case)
+    assert max(ratios.values()) <= 1, ratios

@@ -11,6 +11,8 @@ from torch.distributions import Categorical, Independent
 
 import rlmodels_torch as rt
 from rlmodels_common.checkpoint_format import CheckpointError
+from rlmodels_common.carry import entries, from_entries
+from rlmodels_common.contract import carry_shapes
 from tests.numpy_oracle import forward
 from tests.agree import assert_agree
 from tests.torch.builders import BATCH_SHAPES, MODEL_TYPES, build, configs, observations, randomize
@@ -23,10 +25,10 @@ def test_outputs_match_the_numpy_oracle(config, batch, seed):
     params = randomize(model, seed)
     x = np.random.default_rng(seed + 1).standard_normal((*batch, kwargs["observation_space_size"]))
     carry = None
-    if model_type == "LSTMActorCritic":  # step from a non-zero carry
-        H = kwargs["lstm_features"]
-        carry = tuple(np.random.default_rng(seed + 2).standard_normal((2, *batch, H)))
-        model.c, model.h = (torch.as_tensor(a) for a in carry)
+    if shapes := carry_shapes(model_type, model.metadata):  # step from a non-zero carry
+        rng = np.random.default_rng(seed + 2)
+        carry = from_entries(tuple(rng.standard_normal((*batch, *shape)) for shape in shapes.values()))
+        model.carry = carry
     with torch.no_grad():
         pi, value = model(x)
     want = forward(model_type, model.metadata, params, x, carry)
@@ -39,9 +41,8 @@ def test_outputs_match_the_numpy_oracle(config, batch, seed):
         normal = pi.distribution.base_dist
         np.testing.assert_allclose(normal.loc, want["mu"], rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(normal.scale, want["std"], rtol=1e-10, atol=1e-12)
-    if carry is not None:
-        np.testing.assert_allclose(model.carry[0], want["carry"][0], rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(model.carry[1], want["carry"][1], rtol=1e-10, atol=1e-12)
+    for got, expected in zip(entries(model.carry if carry is not None else None), entries(want.get("carry"))):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("model_type", MODEL_TYPES)
@@ -176,19 +177,19 @@ def test_torch_compile_runs_the_act_path(model_type):
     with torch.no_grad():
         torch.manual_seed(0)
         eager = act(model, x)
-        eager_carry = [a.clone() for a in (model.carry or ())]
+        eager_carry = [a.clone() for a in entries(model.carry)]
         model.reset(x.shape)
         torch.manual_seed(0)
         got = compiled(model, x)
     for a, b in zip(got, eager):
         assert_agree(a, b)
-    for a, b in zip((model.carry or ()), eager_carry):  # the compiled step updated the stored carry
+    for a, b in zip(entries(model.carry), eager_carry):  # the compiled step updated the stored carry
         assert_agree(a, b)
-    assert len(eager_carry) == (2 if model_type == "LSTMActorCritic" else 0)
+    assert len(eager_carry) == len(carry_shapes(model_type, model.metadata))
 
 
 class Deterministic(torch.nn.Module):
-    """The deterministic policy and value; for the LSTM, one step with the carry
+    """The deterministic policy and value; for a recurrent model, one step with the carry
     passed in and out (a trace cannot record the persistent carry's update)."""
 
     def __init__(self, model):
@@ -197,8 +198,8 @@ class Deterministic(torch.nn.Module):
 
     def forward(self, x, *carry):
         if carry:
-            pi, value, carry = self.model.step(x, carry)
-            return rt.deterministic_action(pi), value, *carry
+            pi, value, carry = self.model.step(x, from_entries(carry))
+            return rt.deterministic_action(pi), value, *entries(carry)
         pi, value = self.model(x)
         return rt.deterministic_action(pi), value
 
@@ -210,7 +211,7 @@ def test_torch_jit_trace_runs_the_deterministic_path(model_type, discrete):
     model = build(model_type, discrete=discrete, **({} if discrete else {"action_space": rt.MaxNorm(2.0)}))
     randomize(model)
     policy = Deterministic(model)
-    carry = (torch.zeros(4, 5), torch.zeros(4, 5)) if model_type == "LSTMActorCritic" else ()
+    carry = tuple(torch.zeros(4, *shape) for shape in carry_shapes(model_type, model.metadata).values())
     with torch.no_grad():
         traced = torch.jit.trace(policy, (observations((4,)), *carry))
         eager_carry = traced_carry = carry

@@ -25,6 +25,14 @@ CASES = {
         "observation_space_size": 4, "action_space_size": 2, "hidden_features": 16, "lstm_features": 16,
         "discrete": True,
     }),
+    "pendulum_mingru": ("MinGRUActorCritic", {
+        "observation_space_size": 3, "action_space_size": 1, "hidden_features": 16, "gru_features": 16,
+        "num_layers": 2, "action_space": PENDULUM_BOX,
+    }),
+    "cartpole_mingru": ("MinGRUActorCritic", {
+        "observation_space_size": 4, "action_space_size": 2, "hidden_features": 16, "gru_features": 12,
+        "discrete": True,
+    }),
 }  # fmt: skip
 
 

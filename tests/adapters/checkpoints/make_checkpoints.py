@@ -1,7 +1,10 @@
 """Write the adapter tests' checkpoints with rlmodels_jax. Needs JAX; run from
-the repository root with ``python -m tests.adapters.checkpoints.make_checkpoints``."""
+the repository root with ``python -m tests.adapters.checkpoints.make_checkpoints
+[NAME...]`` (only the cases named, if any: each draws from its own generator)."""
 
 from __future__ import annotations
+
+import sys
 
 import jax
 import numpy as np
@@ -10,8 +13,13 @@ import rlmodels_jax as rj
 from tests.adapters.checkpoints.cases import CASES, checkpoint
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
+    unknown = sorted(set(names) - set(CASES))
+    if unknown:
+        raise SystemExit(f"unknown cases {unknown}; the cases are {sorted(CASES)}")
     for name, (model_type, config) in CASES.items():
+        if names and name not in names:
+            continue
         config = dict(config)
         entry = config.pop("action_space", None)
         space = rj.ActionSpace.create(entry["type"], **entry["kwargs"]) if entry else None
@@ -25,4 +33,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     with jax.default_device(jax.devices("cpu")[0]):
-        main()
+        main(sys.argv[1:])

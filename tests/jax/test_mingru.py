@@ -1,0 +1,338 @@
+"""MinGRUActorCritic: parameters and initialisation, the one-array carry, reset,
+and sequence mode (the log-space parallel scan) against stepping."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from flax import nnx
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import rlmodels_jax as rj
+from tests.agree import assert_agree, assert_agree_at_scale
+from tests.jax.builders import build, observations, randomize
+from tests.numpy_oracle import forward, mingru_rollout
+
+BATCHES = st.lists(st.integers(1, 3), max_size=2).map(tuple)
+"""Batch shapes (), (B,) and (B0, B1)."""
+
+
+def mingru(**kwargs):
+    return build("MinGRUActorCritic", obs=4, act=3, **kwargs)  # hidden 6, gru 5, 2 layers
+
+
+def shapes(model):
+    return {k: v.shape for k, v in model.canonical_params().items()}
+
+
+def test_defaults_follow_jaxdem():
+    model = rj.MinGRUActorCritic(5, 2, key=0)
+    meta = model.metadata
+    assert (meta["hidden_features"], meta["gru_features"], meta["num_layers"]) == (64, 128, 1)
+    assert (meta["remat"], meta["carry_leading_shape"], meta["activation"]) == (False, [], "gelu")
+    assert model.carry.shape == (1, 128)
+
+
+def test_parameter_layout_with_and_without_proj_in():
+    assert shapes(mingru(hidden_features=6, gru_features=5, num_layers=2)) == {
+        "encoder.layers.0.kernel": (4, 6), "encoder.layers.0.bias": (6,),
+        "proj_in.kernel": (6, 5), "proj_in.bias": (5,), "mingru_kernel": (2, 5, 15),
+        "fused_head.kernel": (5, 4), "fused_head.bias": (4,), "log_std": (1, 3),
+    }  # fmt: skip
+    assert shapes(mingru(hidden_features=5, gru_features=5, num_layers=1, discrete=True)) == {
+        "encoder.layers.0.kernel": (4, 5), "encoder.layers.0.bias": (5,), "mingru_kernel": (1, 5, 15),
+        "fused_head.kernel": (5, 4), "fused_head.bias": (4,),
+    }  # fmt: skip
+    names = shapes(mingru(actor_sigma_head=True))
+    assert names["actor_sigma.layers.0.kernel"] == (5, 3) and "log_std" not in names
+
+
+def test_initialisation_is_jaxdems():
+    params = mingru(hidden_features=6, gru_features=5, num_layers=3).canonical_params()
+    for name in ("encoder.layers.0.kernel", "proj_in.kernel"):
+        np.testing.assert_allclose(np.linalg.svd(params[name], compute_uv=False), np.sqrt(2), rtol=1e-5)
+    for kernel in params["mingru_kernel"]:  # (H, 3H) per layer: orthonormal rows
+        np.testing.assert_allclose(kernel @ kernel.T, np.eye(5), atol=1e-5)
+    assert not np.allclose(params["mingru_kernel"][0], params["mingru_kernel"][1])
+    head = params["fused_head.kernel"]
+    np.testing.assert_allclose(np.linalg.svd(head[:, :3], compute_uv=False), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(head[:, 3]), 0.01, rtol=1e-5)
+    for name in ("encoder.layers.0.bias", "proj_in.bias", "fused_head.bias", "log_std"):
+        np.testing.assert_array_equal(params[name], 0.0)
+
+
+@pytest.mark.parametrize("name", ["hidden_features", "gru_features", "num_layers"])
+def test_sizes_must_be_positive(name):
+    with pytest.raises(ValueError, match=rf"expected {name} to be a positive integer, got 0"):
+        mingru(**{name: 0})
+
+
+@pytest.mark.parametrize("config", [
+    {"hidden_features": 6, "gru_features": 5, "num_layers": 3},
+    {"hidden_features": 5, "gru_features": 5, "num_layers": 1, "discrete": True},
+    {"hidden_features": 4, "gru_features": 7, "num_layers": 2, "actor_sigma_head": True},
+])  # fmt: skip
+def test_a_step_is_the_spec_s_in_float64(config):
+    """Layers, highways and the fused head (mean or logits, then value) as the
+    numpy oracle computes them from SPEC section 10, from a non-zero carry."""
+    with jax.enable_x64(True):
+        model = mingru(dtype="float64", **config)
+        params = randomize(model)
+        x = np.asarray(observations((3,)), np.float64)
+        carry = np.abs(np.random.default_rng(2).standard_normal((3, config["num_layers"], config["gru_features"])))
+        pi, value, new = model.step(x, carry)
+        want = forward("MinGRUActorCritic", model.metadata, params, x, carry)
+        head = pi.logits - jax.nn.logsumexp(pi.logits, axis=-1, keepdims=True) if model.discrete else pi.distribution.loc
+        mu = want["mu"] - np.logaddexp.reduce(want["mu"], axis=-1, keepdims=True) if model.discrete else want["mu"]
+        for got, expected in ((head, mu), (value, want["value"]), (new, want["carry"])):
+            assert_agree(got, expected, "float64")
+        if not model.discrete:
+            assert_agree(pi.distribution.scale_diag, want["std"], "float64")
+
+
+def test_a_step_updates_the_persistent_carry_and_step_leaves_it_alone():
+    model = mingru()
+    randomize(model)
+    x = observations((3,))
+    model(x)
+    first = model.carry
+    assert first.shape == (3, 2, 5) and np.all(first > 0)  # g > 0: a carry the model makes is positive
+    model(x)
+    assert not np.allclose(model.carry, first)
+    before = model.carry
+    _, value, new = model.step(x, first)
+    np.testing.assert_array_equal(model.carry, before)
+    model.carry = first
+    _, want = model(x)
+    np.testing.assert_array_equal(value, want)
+    np.testing.assert_array_equal(new, model.carry)
+
+
+def test_the_carry_setter_checks_and_casts():
+    model = mingru()
+    model.carry = np.ones((2, 3, 2, 5), np.float64)
+    assert model.carry.shape == (2, 3, 2, 5) and model.carry.dtype == jnp.float32
+    with pytest.raises(ValueError, match=r"expected carry h of shape \(\*batch, 2, 5\), got \(3, 5\)"):
+        model.carry = np.zeros((3, 5), np.float32)
+    with pytest.raises(ValueError, match=r"expected carry h, one array \(\*batch, 2, 5\), got tuple of 2 items"):
+        model.carry = (np.zeros((3, 2, 5)), np.zeros((3, 2, 5)))
+    with pytest.raises(ValueError, match="expected carry h of a floating dtype, got int32"):
+        model.carry = np.zeros((3, 2, 5), np.int32)
+    with pytest.raises(ValueError, match=r"expected carry h of shape \(3, 2, 5\), got \(2, 2, 5\)"):
+        model.step(observations((3,)), np.zeros((2, 2, 5), np.float32))
+
+
+def test_initial_carry_and_carry_leading_shape():
+    model = mingru(carry_leading_shape=(2, 3))
+    assert model.carry.shape == (2, 3, 2, 5) and model.metadata["carry_leading_shape"] == [2, 3]
+    assert model.initial_carry((4,)).shape == (4, 2, 5) and not model.initial_carry((4,)).any()
+
+
+def test_reset_branches():
+    model = mingru()
+    randomize(model)
+    model(observations((4, 2)))
+    h = np.asarray(model.carry)
+    model.reset((4, 2, 4), mask=np.array([True, False, False, True]))  # one flag per environment along axis 0
+    np.testing.assert_array_equal(model.carry[np.array([0, 3])], 0.0)
+    np.testing.assert_array_equal(model.carry[np.array([1, 2])], h[[1, 2]])
+    model.reset(mask=np.eye(4, 2, dtype=bool))  # the carry's batch shape
+    assert not model.carry[0, 0].any() and model.carry[1, 0].any()
+    model.reset()
+    assert model.carry.shape == (4, 2, 2, 5) and not model.carry.any()
+    model.reset((6, 4))  # a new batch: zeros of it
+    assert model.carry.shape == (6, 2, 5)
+    with pytest.raises(ValueError, match=r"expected mask shape \(6,\) \(the carry's batch shape\), got \(3,\)"):
+        model.reset(mask=np.zeros(3, bool))
+    model.reset((4,))
+    model(observations(()))
+    model.reset(mask=np.bool_(True))
+    assert model.carry.shape == (2, 5) and not model.carry.any()
+
+
+def single_steps(model, x, done, carry):
+    """The policy's mean (or logits), the values and the final carry from
+    stepping through ``x`` ``(T, B..., obs)`` from ``carry`` (zeros if None),
+    calling ``reset(mask=done[t])`` after each step."""
+    model.carry = model.initial_carry(x.shape[1:-1]) if carry is None else carry
+    heads, values = [], []
+    for t in range(x.shape[0]):
+        pi, value = model(x[t])
+        heads.append(pi.logits if model.discrete else pi.distribution.loc)
+        values.append(value)
+        model.reset(mask=done[t])
+    return jnp.stack(heads), jnp.stack(values), model.carry
+
+
+@st.composite
+def rollouts(draw, dtype):
+    """A MinGRU configuration, its weights' scale and seed, and a rollout with
+    resets from an initial carry that may hold zeros, tiny and negative entries."""
+    T, batch = draw(st.integers(1, 10)), draw(BATCHES)
+    hidden = draw(st.integers(1, 6))
+    config = {
+        "hidden_features": hidden, "gru_features": draw(st.one_of(st.just(hidden), st.integers(1, 6))),
+        "num_layers": draw(st.integers(1, 3)), "discrete": draw(st.booleans()),
+    }  # fmt: skip
+    width = 32 if dtype == "float32" else 64
+    floats = st.floats(-3, 3, width=width)
+    x = draw(hnp.arrays(dtype, (T, *batch, 4), elements=floats))
+    done = draw(hnp.arrays(bool, (T, *batch)))
+    shape = (*batch, config["num_layers"], config["gru_features"])
+    carry = draw(st.none() | hnp.arrays(dtype, shape, elements=st.floats(-2, 2, width=width)))
+    return config, draw(st.floats(0.1, 2.0)), draw(st.integers(0, 2**16)), x, done, carry
+
+
+def check_sequence_equals_stepping(config, scale, seed, x, done, carry, dtype):
+    model = mingru(dtype=dtype, **config)
+    randomize(model, seed, scale)
+    model.reset((7, 4))  # the sequence must not depend on (or touch) the persistent carry
+    before = model.carry
+    pi, value, final = model(x, sequence=True, done=done, initial_carry=carry, return_carry=True)
+    np.testing.assert_array_equal(model.carry, before)
+    heads, values, stepped = single_steps(model, x, done, carry)
+    scales = mingru_rollout(model.metadata, model.canonical_params(), x, done, carry)
+    head_scale = scales["mu_scale"]
+    if model.discrete:  # Categorical's logits are log-softmax normalised
+        head_scale = head_scale + head_scale.max(-1, keepdims=True)
+    assert_agree_at_scale(pi.logits if model.discrete else pi.distribution.loc, heads, head_scale, dtype, "mean or logits")
+    assert_agree_at_scale(value, values, scales["value_scale"], dtype, "value")
+    assert_agree_at_scale(final, stepped, scales["carry_scale"], dtype, "final carry")  # where stepping ends
+    assert pi.batch_shape == x.shape[:-1] and value.shape == (*x.shape[:-1], 1)
+
+
+@given(rollouts("float32"))
+def test_sequence_with_done_equals_stepping_with_masked_resets(rollout):
+    """To the float32 tolerance (rtol 1e-5, atol 1e-6) at the size of the
+    terms each output was computed from (``tests.numpy_oracle.mingru_rollout``,
+    in float64): the two are different float computations of one function, and
+    with unbounded ``g`` and large weights the matmuls cancel (one drawn case:
+    a logit of -1.4 from terms of size 9000), so rounding is a few eps of the
+    terms, not of the result.
+    Stepping rounds ``(1 - w) h + w g`` once per step; the scan works on
+    logarithms (relative error ~ eps |log h| per exp/log round trip) combined
+    along a tree of depth log2(T), and adds ``h_0``'s share outside the log
+    space: both a few eps from the exact values."""
+    check_sequence_equals_stepping(*rollout, "float32")
+
+
+@given(rollouts("float64"))
+def test_in_float64_sequence_and_stepping_agree_to_the_float64_tolerance(rollout):
+    """The same comparison at rtol 1e-9, atol 1e-11, 10^4 times tighter: a
+    systematic difference (a reset one step off, ``h_0`` entries treated as
+    zero) would show here even where float32 rounding hides it."""
+    with jax.enable_x64(True):
+        check_sequence_equals_stepping(*rollout, "float64")
+
+
+def test_zero_tiny_and_negative_initial_carries_enter_exactly():
+    """JaxDEM's scan treats carry entries <= 1e-8 as 0; ours adds h_0 outside
+    the log space, so stepping and the sequence agree on every carry."""
+    with jax.enable_x64(True):
+        model = mingru(dtype="float64", num_layers=1)
+        randomize(model)
+        x = jnp.asarray(observations((4, 3)), jnp.float64)
+        carry = np.array([0.0, 1e-9, -1e-3, -0.7, 2.0])[None, None].repeat(3, axis=0)
+        _, value, final = model(x, sequence=True, initial_carry=carry, return_carry=True)
+        _, values, stepped = single_steps(model, x, np.zeros((4, 3), bool), carry)
+        assert_agree(value, values, "float64")
+        assert_agree(final, stepped, "float64")
+        _, as_zero = model(x, sequence=True, initial_carry=np.where(carry <= 1e-8, 0.0, carry))
+        assert np.abs(np.asarray(as_zero - value)).max() > 1e-9  # what treating them as 0 would give
+
+
+def test_done_clears_a_non_finite_carry():
+    model = mingru()
+    randomize(model)
+    x = np.array(observations((3, 2)))
+    x[0, 0] = np.nan  # a bad observation in environment 0, whose episode then ends
+    done = np.zeros((3, 2), bool)
+    done[0, 0] = True
+    _, value = model(jnp.asarray(x), sequence=True, done=done)
+    assert np.isnan(value[0, 0]).all() and np.isfinite(value[1:]).all()
+    assert_agree(value, single_steps(model, jnp.asarray(x), done, None)[1])  # NaN where NaN
+    carry = np.full((2, 2, 5), np.nan, np.float32)
+    done = np.array([[True, False], [False, False]])
+    _, value, final = model(jnp.asarray(x[1:]), sequence=True, done=done, initial_carry=carry, return_carry=True)
+    assert np.isnan(value[:, 1]).all() and np.isfinite(value[1, 0]).all() and np.isfinite(final[0]).all()
+
+
+def test_gradients_through_the_scan_with_resets_equal_stepping():
+    """The -inf a reset puts into log a must not make a NaN gradient."""
+    with jax.enable_x64(True):
+        model = mingru(dtype="float64", actor_sigma_head=True, action_space=rj.Box(-1.0, 1.0))
+        randomize(model)
+        x = jnp.asarray(observations((6, 3)), jnp.float64)
+        done = np.random.default_rng(0).random((6, 3)) < 0.4
+        carry = 0.5 * np.abs(np.asarray(observations((3, 2), obs=5, seed=3), np.float64))
+        actions = jnp.full((6, 3, 3), 0.2, jnp.float64)
+
+        def sequence_loss(m):
+            pi, value = m(x, sequence=True, done=done, initial_carry=carry)
+            return jnp.sum(pi.log_prob(actions) + pi.entropy() + value[..., 0])
+
+        def stepping_loss(m):
+            h, total = jnp.asarray(carry), 0.0
+            for t in range(6):
+                pi, value, h = m.step(x[t], h)
+                total += jnp.sum(pi.log_prob(actions[t]) + pi.entropy() + value[..., 0])
+                h = jnp.where(done[t][:, None, None], 0.0, h)
+            return total
+
+        assert_agree(sequence_loss(model), stepping_loss(model), "float64")
+        by_sequence = nnx.to_flat_state(nnx.grad(sequence_loss)(model))
+        by_steps = dict(nnx.to_flat_state(nnx.grad(stepping_loss)(model)))
+        for path, grad in by_sequence:
+            assert np.isfinite(grad.get_value()).all(), path
+            assert_agree(grad.get_value(), by_steps[path].get_value(), "float64", err_msg=str(path))
+
+
+def test_an_empty_sequence_gives_empty_outputs_and_the_initial_carry():
+    model = mingru()
+    carry = np.ones((2, 3, 2, 5), np.float32)
+    for done in (None, np.zeros((0, 2, 3), bool)):
+        pi, value, final = model(observations((0, 2, 3)), sequence=True, done=done, initial_carry=carry, return_carry=True)
+        assert value.shape == (0, 2, 3, 1) and pi.batch_shape == (0, 2, 3)
+        np.testing.assert_array_equal(final, carry)
+
+
+def test_sequence_argument_errors_name_expected_and_actual():
+    model = mingru()
+    x = observations((5, 2))
+    with pytest.raises(ValueError, match=r"expected done shape \(5, 2\) \(T, B...\), got \(5,\)"):
+        model(x, sequence=True, done=np.zeros(5, bool))
+    with pytest.raises(ValueError, match=r"expected initial_carry h of shape \(2, 2, 5\), got \(2, 5\)"):
+        model(x, sequence=True, initial_carry=jnp.zeros((2, 5)))
+    with pytest.raises(ValueError, match=r"sequence mode expects time-major \(T, B..., 4\), got \(4,\)"):
+        model(x[0, 0], sequence=True)
+    with pytest.raises(ValueError, match="initial_carry and done apply to sequence mode"):
+        model(x[0], done=np.zeros(2, bool))
+
+
+def test_remat_is_recorded_and_changes_nothing():
+    plain, remat = mingru(), mingru(remat=True)
+    remat.load_canonical_params(randomize(plain))
+    x = observations((6, 3))
+    np.testing.assert_array_equal(remat(x, sequence=True)[1], plain(x, sequence=True)[1])
+    assert remat.metadata["remat"] is True
+
+
+def test_steps_and_resets_under_jit():
+    model = mingru()
+    randomize(model)
+    eager = mingru()
+    eager.load_canonical_params(model.canonical_params())
+    step = nnx.jit(lambda m, x: m(x)[1])
+    reset = nnx.jit(lambda m, mask: m.reset((3, 4), mask))
+    x = observations((3,))
+    for _ in range(3):
+        assert_agree(step(model, x), eager(x)[1])
+    reset(model, jnp.array([True, False, True]))
+    eager.reset((3, 4), jnp.array([True, False, True]))
+    assert_agree(model.carry, eager.carry)
+    assert step(model, observations((2, 5))).shape == (2, 5, 1) and model.carry.shape == (2, 5, 2, 5)
+    sequence = nnx.jit(lambda m, x, d: m(x, sequence=True, done=d)[1])
+    done = np.random.default_rng(0).random((4, 3)) < 0.3
+    assert_agree(sequence(model, observations((4, 3)), done), eager(observations((4, 3)), sequence=True, done=done)[1])
