@@ -25,7 +25,7 @@ def load(path: PathLike) -> Model:
     unknown model type, missing, unexpected or mis-shaped tensors, an
     unsupported format version, corrupt or truncated files.
     """
-    return load_model(path, Model.from_metadata)
+    return load_model(path, Model._unfilled)
 
 
 __all__ = ["load", "save"]

@@ -59,6 +59,17 @@ class Model(Factory, nnx.Module):
             kwargs["action_space"] = ActionSpace.create(entry["type"], **entry["kwargs"])
         return cls.lookup(model_type)(key=key, **kwargs)
 
+    @classmethod
+    def _unfilled(cls, model_type: str, metadata: Mapping[str, Any]) -> "Model":
+        """The registered ``model_type`` with ``metadata``, built abstractly
+        (``nnx.eval_shape``): parameters are shapes only, to be filled by
+        ``load_canonical_params``; the recurrent state is zeros. Running the
+        initializers eagerly would compile each of them for nothing."""
+        model = nnx.eval_shape(lambda: cls.from_metadata(model_type, metadata))
+        for _, var in nnx.to_flat_state(nnx.state(model, nnx.Not(nnx.Param))):
+            var.set_value(jax.device_put(np.zeros(var.shape, var.dtype)))
+        return model
+
     def canonical_params(self) -> dict[str, np.ndarray]:
         """Parameters as numpy arrays under their canonical (checkpoint) names."""
         return {
