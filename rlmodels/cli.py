@@ -8,11 +8,11 @@ each reported as one line on stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Callable, Sequence, TextIO
+from typing import Callable, Iterator, Sequence, TextIO
 
 from rlmodels_common.checkpoint_format import read_checkpoint
 from rlmodels_common.metadata import check_metadata
@@ -43,7 +43,8 @@ def check(path: str, examples: int, dtype: str | None, seed: int, err: TextIO) -
     return whether they agree and the error table."""
     from .parity import compare_checkpoint
 
-    report = compare_checkpoint(path, dtype=dtype, seed=seed, examples=examples, progress=_progress_bar(err, "comparing"))
+    with _progress(err, examples) as advance:
+        report = compare_checkpoint(path, dtype=dtype, seed=seed, examples=examples, progress=advance)
     return report.ok, report.table()
 
 
@@ -91,14 +92,28 @@ def demo(directory: str | None, out: TextIO, err: TextIO) -> bool:
     say(f"2. saved it: {checkpoint}")
     torch_model = rt.load(checkpoint)
     say(f"3. loaded it in torch: {type(torch_model).__module__}.{type(torch_model).__name__}")
-    report = compare_checkpoint(checkpoint, examples=3, progress=_progress_bar(err, "comparing"))
-    say(f"4. parity, JAX vs torch on 3 rollouts of 52 steps with resets, float32:\n{_indent(report.table())}")
+    examples = 3
+    with _progress(err, examples) as advance:
+        report = compare_checkpoint(checkpoint, examples=examples, progress=advance)
+    say(f"4. parity, torch against the float64 truth on {examples} rollouts of 52 steps with resets, float32:")
+    say(_indent(report.table()))
     onnx_path = write(torch_model, root / "policy.onnx", "onnx")
     result = verify(torch_model, onnx_path, "onnx")
     errors = ", ".join(f"{k} {v:.2e}" for k, v in result.max_abs.items())
     say(f"5. exported {onnx_path} and ran it in onnxruntime: max abs error vs torch {errors}")
     ok = report.ok and result.ok
-    say(f"{'done' if ok else 'FAILED'}: files in {root}" + ("" if ok else " (see the rows marked NO above)"))
+    if ok:
+        worst = max(report.outputs, key=lambda o: o.ratio)
+        say(
+            f"all {len(report.outputs)} outputs agree (the closest call: {worst.name}, at {worst.ratio:.2g} of what "
+            f"the rule allows), and the ONNX file computes what torch computes. Files in {root}"
+        )
+    else:
+        say(f"FAILED: see the rows marked NO above. Files in {root}")
+    say("next, try:")
+    say(f"  rlmodels inspect {checkpoint}")
+    say(f"  rlmodels check {checkpoint} --examples 10")
+    say(f"  rlmodels export {checkpoint} --format torchscript -o {root / 'policy.pt'}")
     return ok
 
 
@@ -155,21 +170,14 @@ def _positive(text: str) -> int:
     return value
 
 
-def _progress_bar(stream: TextIO, label: str, width: int = 30) -> Callable[[int, int], None]:
-    """A progress callback drawing ``label [#####-----] 3/10  4.2 s`` on ``stream``:
-    redrawn in place on a terminal, one line at the end otherwise."""
-    start = time.perf_counter()
-    live = stream.isatty()
+@contextlib.contextmanager
+def _progress(stream: TextIO, total: int) -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar on ``stream`` for ``total`` comparisons; yields the
+    ``progress(done, total)`` callback ``compare_checkpoint`` takes."""
+    from tqdm import tqdm
 
-    def show(done: int, total: int) -> None:
-        if not live and done < total:
-            return
-        filled = width * done // total
-        line = f"{label} [{'#' * filled}{'-' * (width - filled)}] {done}/{total} {time.perf_counter() - start:5.1f} s"
-        stream.write(("\r" if live else "") + line + ("\n" if done == total else ""))
-        stream.flush()
-
-    return show
+    with tqdm(total=total, desc="comparing", unit="example", file=stream, leave=True) as bar:
+        yield lambda done, total: bar.update(done - bar.n)
 
 
 def _plain(value: object) -> str:

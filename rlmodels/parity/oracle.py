@@ -6,10 +6,13 @@ the model under test (the candidate) agrees where, elementwise,
     |candidate - truth| <= max(atol + rtol * |truth|, REFERENCE_FACTOR * |reference - truth|)
 
 with the reference the JAX model in the same dtype (for a float64 comparison
-the reference is the truth, so only the first term is left). Everything on
-the right-hand side comes from the truth and the reference: nothing the
-candidate computes widens its own tolerance. The constants live in
-``rlmodels_common.tolerances``.
+the reference is the truth, so only the first term is left). For a vector
+(a mean, a carry, a layer's output) the reference's distance is its largest
+over the vector: rounding that a recurrence amplifies grows alike in every
+entry of the state, but which entry one float32 run happens to get closest is
+chance. Everything on the right-hand side comes from the truth and the
+reference: nothing the candidate computes widens its own tolerance. The
+constants live in ``rlmodels_common.tolerances``.
 """
 
 from __future__ import annotations
@@ -19,13 +22,24 @@ import numpy as np
 from rlmodels_common.tolerances import REFERENCE_FACTOR, Tolerance
 
 
-def allowed(truth: np.ndarray, reference: np.ndarray, tol: Tolerance, scale: np.ndarray | float | None = None) -> np.ndarray:
+def allowed(
+    truth: np.ndarray,
+    reference: np.ndarray,
+    tol: Tolerance,
+    scale: np.ndarray | float | None = None,
+    vector: int | None = None,
+) -> np.ndarray:
     """The largest agreeing distance from ``truth``, elementwise: the tolerance
     at ``|truth|`` (or at ``scale``, for gradients compared per tensor) or
-    ``REFERENCE_FACTOR`` times the reference's own distance from the truth."""
+    ``REFERENCE_FACTOR`` times the reference's own distance from the truth,
+    the largest over the trailing ``vector`` axes (None: elementwise)."""
     truth = np.asarray(truth, np.float64)
     plain = tol.allowed(np.abs(truth) if scale is None else scale)
-    return np.maximum(plain, REFERENCE_FACTOR * distance(reference, truth))
+    noise = distance(reference, truth)
+    if vector and noise.ndim:
+        axes = tuple(range(-min(vector, noise.ndim), 0))
+        noise = np.broadcast_to(noise.max(axis=axes, keepdims=True) if noise.size else noise, noise.shape)
+    return np.maximum(plain, REFERENCE_FACTOR * noise)
 
 
 def distance(a: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -39,11 +53,16 @@ def distance(a: np.ndarray, truth: np.ndarray) -> np.ndarray:
 
 
 def excess(
-    candidate: np.ndarray, reference: np.ndarray, truth: np.ndarray, tol: Tolerance, scale: np.ndarray | float | None = None
+    candidate: np.ndarray,
+    reference: np.ndarray,
+    truth: np.ndarray,
+    tol: Tolerance,
+    scale: np.ndarray | float | None = None,
+    vector: int | None = None,
 ) -> np.ndarray:
     """``|candidate - truth| / allowed(...)`` elementwise: at most 1 where the
     candidate agrees."""
-    return distance(candidate, truth) / allowed(truth, reference, tol, scale)
+    return distance(candidate, truth) / allowed(truth, reference, tol, scale, vector)
 
 
 def choice_excess(choice: np.ndarray, reference_scores: np.ndarray, truth_scores: np.ndarray, tol: Tolerance) -> np.ndarray:
@@ -53,7 +72,7 @@ def choice_excess(choice: np.ndarray, reference_scores: np.ndarray, truth_scores
     truth's or ties with it to within what the dtype can tell apart; this tie
     rule needs the scores of the truth and the reference only."""
     truth_scores = np.asarray(truth_scores, np.float64)
-    margin = allowed(truth_scores, reference_scores, tol)
+    margin = allowed(truth_scores, reference_scores, tol, vector=1)
     best = np.argmax(truth_scores, axis=-1)[..., None]
     chosen = np.asarray(choice, np.int64)[..., None]
     if chosen.size and (chosen.min() < 0 or chosen.max() >= truth_scores.shape[-1]):

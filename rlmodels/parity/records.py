@@ -15,6 +15,10 @@ OUTPUTS = (
 )  # fmt: skip
 """Output names a probe records, in the order a report lists them."""
 
+SCALARS = ("log_prob", "entropy", "value", "bij.log_det")
+"""Outputs (and intermediates) with one number per call; every other one ends
+in a vector axis (an action, a carry, a layer's units)."""
+
 CHOICES = ("deterministic", "sample")
 """Outputs that are integer choices for a discrete policy; their scores
 (logits, logits + Gumbel noise) are recorded as ``"<name>:scores"``."""

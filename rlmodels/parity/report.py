@@ -14,7 +14,7 @@ import numpy as np
 from rlmodels_common.tolerances import REFERENCE_FACTOR, Tolerance, tolerance
 
 from . import oracle
-from .records import CHOICES, OUTPUTS, Probe, Record
+from .records import CHOICES, OUTPUTS, SCALARS, Probe, Record
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def build(
             # A gradient is compared as a vector, relative to its largest entry:
             # entries that sum cancelling terms are known only to that scale.
             scale = np.max(np.abs(t)) if t.size else 0.0
-            rows.setdefault("gradients", []).append(_error("gradients", c, r, t, tol, scale, lambda i: name, t.shape))
+            rows.setdefault("gradients", []).append(_error("gradients", c, r, t, tol, scale, lambda i: name, t.shape, t.ndim))
     outputs = [_merge(name, errors) for name, errors in rows.items()]
     if metadata is not None:
         same = dict(metadata[0]) == dict(metadata[1])
@@ -183,7 +183,7 @@ def first_divergence(truth: Probe, reference: Probe, candidate: Probe, dtype: st
         for name in sorted(truth.gradients):
             t, r, c = (np.asarray(p.gradients[name], np.float64) for p in (truth, reference, candidate))
             scale = np.max(np.abs(t)) if t.size else 0.0
-            if t.shape != c.shape or np.any(oracle.excess(c, r, t, tol, scale) > 1):
+            if t.shape != c.shape or np.any(oracle.excess(c, r, t, tol, scale, t.ndim) > 1):
                 return Divergence(f"gradient of {name}", "gradients")
     return None
 
@@ -196,7 +196,7 @@ def _failing(name: str, t: Record, r: Record, c: Record, tol: Tolerance, field: 
     if field == "outputs" and name in CHOICES and f"{name}:scores" in t.outputs:
         ratio = oracle.choice_excess(cv, r.outputs[f"{name}:scores"], t.outputs[f"{name}:scores"], tol)
     else:
-        ratio = oracle.excess(cv, rv, tv, tol)
+        ratio = oracle.excess(cv, rv, tv, tol, vector=_vector(name))
     bad = ratio.reshape(len(ratio), -1).max(axis=1) > 1 if ratio.size else np.zeros(0, bool)
     return np.flatnonzero(bad)
 
@@ -221,17 +221,22 @@ def _output_error(name: str, t: Record, r: Record, c: Record, tol: Tolerance) ->
             name, float(np.sum(cv != tv)), float(np.sum(rv != tv)), _max(ratio), tv.size,
             t.where(index[0]) if index else t.where(0), _max(reference_ratio),
         )  # fmt: skip
-    return _error(name, cv, rv, tv, tol, None, lambda i: t.where(i[0]) if i else t.label, tv.shape)
+    return _error(name, cv, rv, tv, tol, None, lambda i: t.where(i[0]) if i else t.label, tv.shape, _vector(name))
 
 
-def _error(name, c, r, t, tol, scale, where, shape) -> OutputError:
+def _vector(name: str) -> int | None:
+    """Trailing axes over which an output's reference noise is pooled (see ``oracle``)."""
+    return None if name in SCALARS else 1
+
+
+def _error(name, c, r, t, tol, scale, where, shape, vector) -> OutputError:
     """Distances of ``c`` (torch) and ``r`` (JAX) from ``t`` (truth) under the rule."""
     if np.shape(c) != np.shape(t):
         return OutputError(name, np.inf, 0.0, np.inf, int(np.size(t)), f"{where(())}: shape {np.shape(c)}, expected {shape}")
     if np.size(t) == 0:
         return OutputError(name, 0.0, 0.0, 0.0, 0, "")
-    ratio = oracle.excess(c, r, t, tol, scale)
-    reference_ratio = oracle.excess(r, c, t, tol, scale)
+    ratio = oracle.excess(c, r, t, tol, scale, vector)
+    reference_ratio = oracle.excess(r, c, t, tol, scale, vector)
     return OutputError(
         name=name,
         max_abs=_max(oracle.distance(c, t)),

@@ -31,6 +31,10 @@ def run(model: Model, inputs: ProbeInputs, dtype: str, gradients: bool = True, s
     kind = getattr(torch, dtype)
     saved = tuple(a.detach().clone() for a in model.carry) if hasattr(model, "carry") else None
     records = [] if saved is None else [Record("held carry", 0, {"held_carry": torch.stack(saved)[None].numpy()})]
+    # One thread: the probe's tensors are tiny, and torch's thread pool next to
+    # XLA's in one process slows small ops down by a factor of 10 to 100.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     try:
         if saved is not None:
             model.c, model.h = (a.clone() for a in saved)
@@ -42,6 +46,7 @@ def run(model: Model, inputs: ProbeInputs, dtype: str, gradients: bool = True, s
                 records.append(Record("sequence", 0, *_sequence(model, inputs.sequence, kind, stages)))
         grads = _gradients(model, inputs, kind) if gradients else None
     finally:
+        torch.set_num_threads(threads)
         if saved is not None:
             model.c, model.h = saved
     return Probe(records, grads)

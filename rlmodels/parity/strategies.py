@@ -1,11 +1,10 @@
 """Hypothesis strategies for fuzzing models and their ports (needs ``hypothesis``).
 
 Everything here is framework-free: configurations are ``(model_type,
-metadata)`` pairs that either backend builds with ``Model.from_metadata``, and
-inputs are numpy arrays (``rlmodels_common.probe``). Sizes are drawn from
-small sets by default, because JAX compiles every operation once per shape:
-few distinct shapes keep a long fuzzing run fast. Widen them for your own
-models as needed::
+metadata)`` pairs that either backend builds with ``Model.from_metadata``;
+weights and inputs are numpy arrays drawn with ``hypothesis.extra.numpy``, so a
+failing example shrinks towards the model's initial weights and plain inputs.
+Fuzz your own port::
 
     from hypothesis import given
     from rlmodels import compare, strategies
@@ -14,6 +13,10 @@ models as needed::
     def test_my_port(inputs):
         report = compare(my_jax_model, my_torch_model, inputs)
         assert report.ok, report
+
+Each configuration and input layout compiles the JAX probe once; examples
+that change only weights and inputs reuse it (``fixed_layout=True`` keeps the
+layout of :func:`~rlmodels.parity.inputs.make_inputs`).
 """
 
 from __future__ import annotations
@@ -24,15 +27,29 @@ import numpy as np
 
 try:
     from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
 except ImportError:  # pragma: no cover - depends on the environment
     raise ImportError(
-        "rlmodels.strategies needs hypothesis; install it with pip install -c constraints.txt 'rlmodels[test]'"
+        "rlmodels.strategies needs hypothesis; install it with pip install 'rlmodels-parity[test]'"
     ) from None
 
 from rlmodels_common.activations import ACTIVATIONS
 from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE
 from rlmodels_common.metadata import CELL_TYPES
-from .inputs import ROLLOUT_BATCHES, ProbeInputs, actions, random_sequence as sequence, random_step as step
+
+from .inputs import FEED_FORWARD_BATCHES, ROLLOUT_BATCHES, ProbeInputs, SequenceInputs, StepInputs, random_sequence, random_step
+
+__all__ = [
+    "ACTION_SPACES",
+    "BATCH_SHAPES",
+    "MODEL_TYPES",
+    "action_spaces",
+    "batch_shapes",
+    "model_configs",
+    "near",
+    "probe_inputs",
+    "weights",
+]
 
 MODEL_TYPES = ("SharedActorCritic", "ActorCritic", "LSTMActorCritic")
 ACTION_SPACES = ("Free", "Box", "MaxNorm")
@@ -108,52 +125,103 @@ def model_configs(
     return model_type, meta
 
 
-def observations(obs_dim: int, batch: tuple[int, ...]) -> st.SearchStrategy[np.ndarray]:
-    """Standard-normal observations ``(*batch, obs_dim)``."""
-    return seeds().map(lambda s: np.random.default_rng(s).standard_normal((*batch, obs_dim)))
+def near(base: np.ndarray, spread: float) -> st.SearchStrategy[np.ndarray]:
+    """``base`` changed by a drawn array that shrinks to no change: floats get a
+    background offset plus a few entries of up to ``spread`` added
+    (``hypothesis.extra.numpy.arrays``, sparse with a fill value), booleans a few
+    entries flipped, integers stay."""
+    base = np.asarray(base)
+    if base.dtype.kind == "b":
+        flips = hnp.arrays(np.bool_, base.shape, elements=st.booleans(), fill=st.just(False))
+        return flips.map(lambda f: base ^ f)
+    if base.dtype.kind != "f":
+        return st.just(base)
+    width = 32 if base.dtype == np.float32 else 64
+    values = st.floats(-spread, spread, width=width)
+    return hnp.arrays(base.dtype, base.shape, elements=values, fill=values).map(lambda d: (base + d).astype(base.dtype))
 
 
-def action_batches(metadata: Mapping[str, Any], batch: tuple[int, ...]) -> st.SearchStrategy[np.ndarray]:
-    """Actions to score, including ones within 1e-6 of bounds and beyond them."""
-    return seeds().map(lambda s: actions(metadata, batch, np.random.default_rng(s)))
-
-
-def masks(num_envs: int, probability: float = 0.3) -> st.SearchStrategy[np.ndarray]:
-    """Reset masks ``(num_envs,)``."""
-    return seeds().map(lambda s: np.random.default_rng(s).random(num_envs) < probability)
-
-
-def done_sequences(steps: int, batch: tuple[int, ...], probability: float = 0.2) -> st.SearchStrategy[np.ndarray]:
-    """``done`` flags ``(steps, *batch)``."""
-    return seeds().map(lambda s: np.random.default_rng(s).random((steps, *batch)) < probability)
-
-
-def seeds() -> st.SearchStrategy[int]:
-    return st.integers(0, 2**32 - 1)
+@st.composite
+def weights(draw: st.DrawFn, params: Mapping[str, np.ndarray], spread: float = 0.5) -> dict[str, np.ndarray]:
+    """Parameters around ``params`` (canonical names; e.g. a model's initial
+    ones): a dense random part of drawn size from a drawn pattern, plus per
+    tensor a drawn :func:`near` array. Shrinks to ``params`` themselves; a
+    trained-looking model when not shrunk (no bias left at zero)."""
+    pattern = np.random.default_rng(draw(st.integers(0, 2**16 - 1), label="pattern"))
+    size = draw(st.floats(0.0, spread), label="dense spread")
+    out = {}
+    for name in sorted(params):
+        p = np.asarray(params[name])
+        dense = (p + size * pattern.standard_normal(p.shape)).astype(p.dtype)
+        out[name] = draw(near(dense, spread), label=name)
+    return out
 
 
 @st.composite
 def probe_inputs(
-    draw: st.DrawFn, model_type: str, metadata: Mapping[str, Any], min_steps: int = 50, max_steps: int = 60
+    draw: st.DrawFn,
+    model_type: str,
+    metadata: Mapping[str, Any],
+    min_steps: int = 50,
+    max_steps: int = 60,
+    fixed_layout: bool = False,
 ) -> ProbeInputs:
     """Probe inputs for a model: recurrent models get a rollout of ``min_steps``
     to ``max_steps`` steps that changes batch shape and resets random
     environments, and a sequence with ``done`` flags and an initial carry;
-    feed-forward models one step per batch shape."""
-    rng = np.random.default_rng(draw(seeds()))
+    feed-forward models one step per batch shape. Observations, noise, masks,
+    ``done`` and the initial carry are :func:`near` a drawn pattern.
+
+    ``fixed_layout=True`` keeps the layout (step count, batch shapes, sequence
+    shape) of ``make_inputs``, so every example reuses one JAX compilation."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**16 - 1), label="pattern"))
     if "lstm_features" not in metadata:
-        return ProbeInputs(steps=tuple(step(metadata, b, rng) for b in draw(st.permutations(list(BATCH_SHAPES)))))
-    n = draw(st.integers(min_steps, max_steps))
-    order = draw(st.permutations(list(ROLLOUT_BATCHES)))
-    lengths = np.diff(np.linspace(0, n, len(order) + 1).astype(int))
+        batches = list(FEED_FORWARD_BATCHES) if fixed_layout else draw(st.permutations(list(FEED_FORWARD_BATCHES)))
+        return ProbeInputs(steps=tuple(draw(_near_step(random_step(metadata, b, rng))) for b in batches))
+    if fixed_layout:
+        per = -(-52 // len(ROLLOUT_BATCHES))
+        order, lengths, seq_shape = list(ROLLOUT_BATCHES), [per] * len(ROLLOUT_BATCHES), (12, (3,))
+    else:
+        n = draw(st.integers(min_steps, max_steps))
+        order = draw(st.permutations(list(ROLLOUT_BATCHES)))
+        lengths = np.diff(np.linspace(0, n, len(order) + 1).astype(int))
+        seq_shape = (draw(st.sampled_from([5, 12])), draw(st.sampled_from([(3,), (2, 2)])))
     reset = draw(st.sampled_from([0.1, 0.3]))
-    rollout = tuple(step(metadata, b, rng, reset) for b, k in zip(order, lengths) for _ in range(k))
-    seq_batch = draw(st.sampled_from([(3,), (2, 2)]))
-    return ProbeInputs(steps=rollout, sequence=sequence(metadata, draw(st.sampled_from([5, 12])), seq_batch, rng))
+    steps: list[StepInputs] = []
+    for batch, k in zip(order, lengths):
+        # One drawn change per run of same-shaped steps: cheap to draw, and a
+        # shrunk example keeps the pattern's steps.
+        run = random_step(metadata, (int(k), *batch), rng, reset)
+        run = draw(_near_step(StepInputs(run.observation, run.action, run.noise, _run_resets(batch, int(k), rng, reset))))
+        steps += [_index(run, i) for i in range(int(k))]
+    sequence = random_sequence(metadata, seq_shape[0], seq_shape[1], rng)
+    sequence = SequenceInputs(
+        observation=draw(near(sequence.observation, 2.0)),
+        action=sequence.action,
+        noise=draw(near(sequence.noise, 1.0)),
+        done=draw(near(sequence.done, 1.0)),
+        initial_carry=draw(near(sequence.initial_carry, 1.0)),
+        gradient_action=sequence.gradient_action,
+    )
+    return ProbeInputs(steps=tuple(steps), sequence=sequence)
 
 
-def perturbed(params: Mapping[str, np.ndarray], seed: int, scale: float = 0.3) -> dict[str, np.ndarray]:
-    """``params`` plus Gaussian noise of standard deviation ``scale``: a
-    trained-looking model, with no parameter left at its (often zero) initial value."""
-    rng = np.random.default_rng(seed)
-    return {k: (v + scale * rng.standard_normal(v.shape)).astype(v.dtype) for k, v in params.items()}
+def _run_resets(batch: tuple[int, ...], k: int, rng: np.random.Generator, probability: float) -> np.ndarray | None:
+    return rng.random((k, batch[0])) < probability if batch else None
+
+
+@st.composite
+def _near_step(draw: st.DrawFn, step: StepInputs) -> StepInputs:
+    """``step`` with drawn changes to its observation, noise and reset mask;
+    actions stay where the pattern put them (on, near and past the bounds)."""
+    return StepInputs(
+        observation=draw(near(step.observation, 2.0)),
+        action=step.action,
+        noise=draw(near(step.noise, 1.0)),
+        reset=None if step.reset is None else draw(near(step.reset, 1.0)),
+        gradient_action=step.gradient_action,
+    )
+
+
+def _index(run: StepInputs, i: int) -> StepInputs:
+    return StepInputs(run.observation[i], run.action[i], run.noise[i], None if run.reset is None else run.reset[i], None)
