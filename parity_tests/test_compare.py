@@ -151,3 +151,40 @@ def test_gradients_are_compared_per_tensor():
     report = build(truth, truth, candidate, "float32")
     assert report.ok and report["gradients"].count == 2
     assert not build(truth, truth, Probe([], {"w": np.array([1e3, 2e-2])}), "float32").ok
+
+
+def log_density(y, loc, std, scaled_radius: bool, dtype):
+    """``log N(artanh(|y| / 2) y / |y|; loc, std)``, MaxNorm(2)'s inverse under a
+    Gaussian, with the radius as a plain or a scaled sum of squares: two
+    formulas equal in exact arithmetic, rounded differently in float32."""
+    y, loc, std = (np.asarray(a, dtype) for a in (y, loc, std))
+    if scaled_radius:
+        m = np.max(np.abs(y))
+        squares = m * m * np.sum((y / m) ** 2)
+    else:
+        squares = np.sum(y * y)
+    rho = np.sqrt(squares)
+    z = (np.arctanh(rho / dtype(2.0)) * y / rho - loc) / std
+    return float(np.sum(-0.5 * z * z - np.log(std) - dtype(0.5 * np.log(2 * np.pi))))
+
+
+def test_log_densities_near_a_bound_are_known_only_to_their_sensitivity():
+    # Just inside MaxNorm's radius the inverse divides by the distance to it:
+    # two correct float32 implementations land far from the truth and more
+    # than REFERENCE_FACTOR apart. Comparing at |log p| + sum |d log p / d a_i a_i|
+    # (from the truth) accepts both.
+    y = np.array([-0.3963262, 1.9602233], np.float32)
+    loc, std = np.array([0.32391196, 0.9520219], np.float32), np.array([0.7541955, 0.70947635], np.float32)
+    truth = log_density(y, loc, std, False, np.float64)
+    jax_like, torch_like = (log_density(y, loc, std, scaled, np.float32) for scaled in (False, True))
+    tol = tolerance("float32")
+    assert oracle.excess(np.array([torch_like]), np.array([jax_like]), np.array([truth]), tol)[0] > 1
+    step = 1e-7
+    sensitivity = sum(
+        abs(log_density(y * (1 + step * np.eye(2)[i]), loc, std, False, np.float64) - truth) / step for i in range(2)
+    )
+    truth_probe = probe(**{"log_prob": [truth], "log_prob:sensitivity": [sensitivity]})
+    assert build(truth_probe, probe(log_prob=[jax_like]), probe(log_prob=[torch_like]), "float32").ok
+    assert build(truth_probe, probe(log_prob=[torch_like]), probe(log_prob=[jax_like]), "float32").ok
+    # ... and a log-density off by more than the sensitivity allows is still caught.
+    assert not build(truth_probe, probe(log_prob=[jax_like]), probe(log_prob=[truth + 2e-5 * sensitivity]), "float32").ok

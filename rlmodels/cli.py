@@ -41,8 +41,12 @@ def inspect(path: str) -> str:
 def check(path: str, examples: int, dtype: str | None, seed: int, err: TextIO) -> tuple[bool, str]:
     """Compare the checkpoint in both backends on ``examples`` generated inputs;
     return whether they agree and the error table."""
+    from rlmodels_common.convert import require
+
     from .parity import compare_checkpoint
 
+    read_checkpoint(path)  # a bad path or a missing framework fails before the progress bar shows
+    require("jax", "rlmodels.compare_checkpoint"), require("torch", "rlmodels.compare_checkpoint")
     with _progress(err, examples) as advance:
         report = compare_checkpoint(path, dtype=dtype, seed=seed, examples=examples, progress=advance)
     return report.ok, report.table()

@@ -15,7 +15,7 @@ OUTPUTS = (
 )  # fmt: skip
 """Output names a probe records, in the order a report lists them."""
 
-SCALARS = ("log_prob", "entropy", "value", "bij.log_det")
+SCALARS = ("log_prob", "entropy", "value")
 """Outputs (and intermediates) with one number per call; every other one ends
 in a vector axis (an action, a carry, a layer's units)."""
 

@@ -126,7 +126,7 @@ def _call(model: Model, step: Arrays, stages: bool) -> tuple[Arrays, Arrays]:
     """One call of the model (a rollout step): the policy's parameters, the
     value, the carry after the reset, and (if asked) the intermediates."""
     x = step["observation"]
-    found = _stages(model, x, step["action"], _carry_for(model, x))[0] if stages else {}
+    found = _stages(model, x, _carry_for(model, x))[0] if stages else {}
     pi, value = model(x)
     if step["reset"] is not None:
         model.reset(x.shape, mask=step["reset"])
@@ -166,13 +166,13 @@ def _sequence(model: Model, seq: Arrays, stages: bool) -> tuple[Arrays, Arrays]:
     start = carry if carry is not None else (jnp.zeros(shape, model.dtype), jnp.zeros(shape, model.dtype))
 
     def body(carry, inputs):
-        x, action, done = inputs
-        found, (c, h) = _stages(model, x, action, carry)
+        x, done = inputs
+        found, (c, h) = _stages(model, x, carry)
         if done is not None:
             c, h = jnp.where(done[..., None], 0, c), jnp.where(done[..., None], 0, h)
         return (c, h), found
 
-    return outputs, jax.lax.scan(body, start, (seq["observation"], seq["action"], seq["done"]))[1]
+    return outputs, jax.lax.scan(body, start, (seq["observation"], seq["done"]))[1]
 
 
 def _loss(graphdef: nnx.GraphDef, rest: nnx.State, params: nnx.State, target: Arrays) -> jax.Array:
@@ -206,7 +206,11 @@ def _outputs(model: Model, pi: Any, value: jax.Array, action: jax.Array, noise: 
         scores = pi.logits + noise  # Gumbel-max
         return out | {"sample": jnp.argmax(scores, axis=-1), "deterministic:scores": pi.logits, "sample:scores": scores}
     base = pi.distribution
-    return out | {"sample": model.bij.forward(base.loc + base.scale_diag * noise)}
+    out["sample"] = model.bij.forward(base.loc + base.scale_diag * noise)
+    if action.dtype == jnp.float64:  # the truth: how far rounding the action may move log_prob
+        d_action = jax.grad(lambda a: jnp.sum(pi.log_prob(a)))(action)
+        out["log_prob:sensitivity"] = jnp.sum(jnp.abs(d_action * action), axis=-1)
+    return out
 
 
 # -- intermediates, to locate where two implementations part -------------------
@@ -222,7 +226,7 @@ def _carry_for(model: Model, x: jax.Array) -> Any:
     return c, h
 
 
-def _stages(model: Model, x: jax.Array, action: jax.Array, carry: Any) -> tuple[Arrays, Any]:
+def _stages(model: Model, x: jax.Array, carry: Any) -> tuple[Arrays, Any]:
     """The model's intermediates for one step, in the order it computes them, by
     the names of the layers that produce them; and the carry after the cell.
     (An OrderedDict: JAX keeps its order through jit, where a dict's keys are sorted.)"""
@@ -246,9 +250,8 @@ def _stages(model: Model, x: jax.Array, action: jax.Array, carry: Any) -> tuple[
         _layers(out, "critic", model.critic, critic)
     else:
         out["critic"] = model.critic(critic)
-    if model.bij is not None:
+    if model.bij is not None:  # the deterministic action (the inverse, on given actions, is log_prob's)
         out["bij.forward"] = model.bij.forward(mu)
-        out["bij.inverse"], out["bij.log_det"] = model.bij.inverse_and_log_det(action)
     return out, carry
 
 

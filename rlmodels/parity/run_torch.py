@@ -59,7 +59,7 @@ def _stack(values: list[Tensors]) -> dict[str, np.ndarray]:
 def _call(model: Model, step: StepInputs, kind: torch.dtype, stages: bool) -> tuple[Tensors, Tensors]:
     x = torch.as_tensor(step.observation, dtype=kind)
     action = _action(model, step.action, kind)
-    found = _stages(model, x, action, _carry_for(model, x))[0] if stages else {}
+    found = _stages(model, x, _carry_for(model, x))[0] if stages else {}
     pi, value = model(x)
     outputs = _outputs(model, pi, value, action, torch.as_tensor(step.noise, dtype=kind))
     if step.reset is not None:
@@ -81,7 +81,7 @@ def _sequence(model: Model, seq: SequenceInputs, kind: torch.dtype, stages: bool
         carry = (x.new_zeros((*x.shape[1:-1], model.lstm_features)),) * 2
     found = []
     for t in range(x.shape[0]):
-        values, (c, h) = _stages(model, x[t], action[t], carry)
+        values, (c, h) = _stages(model, x[t], carry)
         if seq.done is not None:
             done = torch.as_tensor(seq.done[t])[..., None]
             c, h = torch.where(done, 0.0, c), torch.where(done, 0.0, h)
@@ -131,7 +131,7 @@ def _carry_for(model: Model, x: torch.Tensor) -> Any:
     return c, h
 
 
-def _stages(model: Model, x: torch.Tensor, action: torch.Tensor, carry: Any) -> tuple[Tensors, Any]:
+def _stages(model: Model, x: torch.Tensor, carry: Any) -> tuple[Tensors, Any]:
     """The model's intermediates for one step, named and ordered as ``run_jax._stages``."""
     out: Tensors = {}
     if hasattr(model, "cell"):
@@ -154,9 +154,8 @@ def _stages(model: Model, x: torch.Tensor, action: torch.Tensor, carry: Any) -> 
         _layers(out, "critic", model.critic, critic)
     else:
         out["critic"] = model.critic(critic)
-    if model.bij is not None:
+    if model.bij is not None:  # the deterministic action (the inverse, on given actions, is log_prob's)
         out["bij.forward"] = model.bij(mu)
-        out["bij.inverse"], out["bij.log_det"] = model.bij.inverse_and_log_det(action)
     return out, carry
 
 
