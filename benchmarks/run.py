@@ -25,6 +25,8 @@ import numpy as np
 from .machine import describe
 from .timing import Timing, interleaved, once
 
+VALIDATION_BEGIN = "<!-- validation: written by python -m benchmarks.validation -->"
+
 OBS, ACT = 32, 4
 MLP = [64, 64]
 HIDDEN, LSTM = 64, 128
@@ -405,6 +407,10 @@ def main(argv: list[str] | None = None) -> int:
         *[f"- {line}" for line in describe()],
         "",
     ]
-    Path(args.out).write_text("\n".join(header) + "\n" + "\n\n".join(sections) + "\n", encoding="utf-8")
+    # Keep the validation path's section (python -m benchmarks.validation writes it).
+    old = Path(args.out).read_text(encoding="utf-8") if Path(args.out).exists() else ""
+    kept = old[old.index(VALIDATION_BEGIN) :] if VALIDATION_BEGIN in old else ""
+    text = "\n".join(header) + "\n" + "\n\n".join(sections) + "\n"
+    Path(args.out).write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
     print(f"wrote {args.out}")
     return 0

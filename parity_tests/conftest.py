@@ -8,8 +8,12 @@ examples, configurations drawn too (``parity_tests.pairs``).
 """
 
 import os
+import random
 
 from hypothesis import HealthCheck, settings
+
+# One seed for the fuzz pools of every xdist worker (they inherit the environment).
+os.environ.setdefault("RLMODELS_FUZZ_SEED", str(random.randrange(2**32)))
 
 suppress = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=3, print_blob=True, suppress_health_check=suppress)
@@ -76,6 +80,10 @@ def pytest_terminal_summary(terminalreporter):
     if not _largest:
         return
     write = terminalreporter.write_line
+    from parity_tests.pairs import FUZZ, FUZZ_SEED
+
+    if FUZZ:
+        write(f"\nfuzz: configuration pools seeded with RLMODELS_FUZZ_SEED={FUZZ_SEED}")
     write(
         f"\nparity: {_reports['within']} comparisons within the rule ({_reports['outside']} outside, "
         "models broken on purpose); largest distance from the float64 truth per output and dtype "

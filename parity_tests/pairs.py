@@ -2,10 +2,13 @@
 in either conversion direction.
 
 Under the ``ci`` profile every test cell has one fixed configuration (sizes,
-bounds and activations vary from cell to cell) and hypothesis draws weights
-and inputs: the JAX probe compiles once per cell and each example reuses it.
-Tests on one configuration share an ``xdist_group``, so one worker compiles
-it. The ``fuzz`` profile draws the configuration too.
+bounds and activations vary from cell to cell) and the default input layout,
+and hypothesis draws weights and inputs: the JAX probe compiles once per cell
+and each example reuses it. Tests on one configuration share an
+``xdist_group``, so one worker compiles it. The ``fuzz`` profile draws the
+configuration and the layout too, from a pool of :data:`POOL` per cell that
+changes with every run (``RLMODELS_FUZZ_SEED`` repeats one), so that each
+compilation serves several examples.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import contextlib
 import functools
 import json
 import os
+import random
+import zlib
 from typing import Any
 
 import jax
@@ -24,11 +29,18 @@ from hypothesis import strategies as st
 import rlmodels_jax as rj
 import rlmodels_torch as rt
 from rlmodels import strategies
+from rlmodels.parity.inputs import DEFAULT_LAYOUT, Layout
 from rlmodels_common.activations import ACTIVATIONS
 from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE
 
 FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
 """Vary configurations and input layouts as well as weights and inputs."""
+
+POOL = 3
+"""Configurations per test cell under ``fuzz``."""
+
+FUZZ_SEED = int(os.environ.get("RLMODELS_FUZZ_SEED", random.randrange(2**32)))
+"""Seeds the ``fuzz`` pools (reported at the end of the run)."""
 
 DIRECTIONS = ("jax->torch", "torch->jax")
 DTYPES = ("float32", "float64")
@@ -106,12 +118,22 @@ def fixed_config(case: tuple, dtype: str) -> tuple[str, dict[str, Any]]:
     return model_type, meta
 
 
-def configs(case: tuple, dtype: str, activations: list[str] | None = None) -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
-    """The configuration of a test cell: fixed under ``ci``, drawn under ``fuzz``."""
+def configs(
+    case: tuple, dtype: str, activations: tuple[str, ...] | None = None
+) -> st.SearchStrategy[tuple[str, dict[str, Any], Layout]]:
+    """A test cell's ``(model_type, metadata, layout)``: fixed under ``ci``, from
+    the cell's pool under ``fuzz``."""
     if not FUZZ:
-        return st.just(fixed_config(case, dtype))
+        return st.just((*fixed_config(case, dtype), DEFAULT_LAYOUT))
+    return st.sampled_from(_pool(case, dtype, activations))
+
+
+@functools.lru_cache(maxsize=None)
+def _pool(case: tuple, dtype: str, activations: tuple[str, ...] | None) -> list[tuple[str, dict[str, Any], Layout]]:
     model_type, kind, sigma, cell = case
-    return strategies.model_configs(
+    return strategies.random_configs(
+        POOL,
+        seed=zlib.crc32(f"{FUZZ_SEED} {case_id(case)} {dtype} {activations}".encode()),
         model_types=[model_type],
         discrete=kind == "discrete",
         action_space_kinds=[kind] if kind != "discrete" else strategies.ACTION_SPACES,
@@ -162,10 +184,11 @@ def build_pair(model_type: str, metadata: dict[str, Any], params: dict[str, np.n
 
 @st.composite
 def pairs(
-    draw: st.DrawFn, case: tuple, dtype: str, direction: str, activations: list[str] | None = None
-) -> tuple[str, dict[str, Any], dict[str, np.ndarray]]:
-    """``(model_type, metadata, params)`` for a cell: its configuration and drawn weights."""
-    model_type, metadata = draw(configs(case, dtype, activations), label="config")
+    draw: st.DrawFn, case: tuple, dtype: str, direction: str, activations: tuple[str, ...] | None = None
+) -> tuple[str, dict[str, Any], dict[str, np.ndarray], Layout]:
+    """``(model_type, metadata, params, layout)`` for a cell: its configuration,
+    drawn weights and the layout to draw inputs in."""
+    model_type, metadata, layout = draw(configs(case, dtype, activations), label="config")
     with x64(dtype):
         base = initial_params(model_type, metadata, direction)
-    return model_type, metadata, draw(strategies.weights(base), label="weights")
+    return model_type, metadata, draw(strategies.weights(base), label="weights"), layout

@@ -23,7 +23,7 @@ CHECKPOINT_CASES = [CASES[i] for i in (3, 7, 14, 25)]
 @given(data=st.data())
 def test_saved_by_either_loaded_by_either(tmp_path_factory, case, dtype, writer, data):
     direction = DIRECTIONS[writer == "torch"]
-    model_type, metadata, params = data.draw(pairs(case, dtype, direction))
+    model_type, metadata, params, layout = data.draw(pairs(case, dtype, direction))
     path = tmp_path_factory.mktemp("ckpt") / "policy"
     with x64(dtype):
         jax_model, torch_model = build_pair(model_type, metadata, params, direction)

@@ -31,7 +31,7 @@ def sizes(index: int) -> st.SearchStrategy[tuple[int, int]]:
 )
 @given(data=st.data())
 def test_sequence_in_one_framework_equals_single_steps_in_the_other(case, dtype, direction, data):
-    model_type, metadata, params = data.draw(pairs(case, dtype, direction))
+    model_type, metadata, params, layout = data.draw(pairs(case, dtype, direction))
     T, B = data.draw(sizes(DTYPES.index(dtype) + 2 * DIRECTIONS.index(direction)), label="T, B")
     obs, H = metadata["observation_space_size"], metadata["lstm_features"]
     x = data.draw(strategies.near(np.zeros((T, B, obs)), 3.0), label="x")

@@ -19,8 +19,8 @@ from rlmodels_common.activations import ACTIVATIONS
 @pytest.mark.parametrize(("case", "dtype"), cells())
 @given(data=st.data())
 def test_both_backends_compute_the_same_outputs(case, dtype, direction, data):
-    model_type, metadata, params = data.draw(pairs(case, dtype, direction))
-    inputs = data.draw(strategies.probe_inputs(model_type, metadata, fixed_layout=not FUZZ), label="inputs")
+    model_type, metadata, params, layout = data.draw(pairs(case, dtype, direction))
+    inputs = data.draw(strategies.probe_inputs(model_type, metadata, layout=layout), label="inputs")
     with x64(dtype):
         report = compare(*build_pair(model_type, metadata, params, direction), inputs)
     assert report.ok, f"\n{report}"
@@ -34,9 +34,9 @@ def test_both_backends_compute_the_same_outputs(case, dtype, direction, data):
 def test_every_activation(activation, dtype, data):
     # Under ci, the configuration of a cell above that uses this activation
     # (compiled once for both); under fuzz, any configuration with it.
-    model_type, metadata, params = data.draw(pairs(case_with(activation), dtype, "jax->torch", [activation]))
+    model_type, metadata, params, layout = data.draw(pairs(case_with(activation), dtype, "jax->torch", (activation,)))
     assert metadata["activation"] == activation
-    inputs = data.draw(strategies.probe_inputs(model_type, metadata, fixed_layout=not FUZZ), label="inputs")
+    inputs = data.draw(strategies.probe_inputs(model_type, metadata, layout=layout), label="inputs")
     with x64(dtype):
         report = compare(*build_pair(model_type, metadata, params, "jax->torch"), inputs)
     assert report.ok, f"\n{report}"

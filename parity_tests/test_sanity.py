@@ -54,11 +54,11 @@ def feeds_from_inputs(name: str, metadata: dict) -> bool:
 @pytest.mark.parametrize(("case", "dtype"), sanity_cells(("float32",)))
 @given(data=st.data())
 def test_one_ulp_passes_and_1e_4_fails_at_the_perturbed_layer(case, dtype, data):
-    model_type, metadata, params = data.draw(pairs(case, dtype, "jax->torch"))
+    model_type, metadata, params, layout = data.draw(pairs(case, dtype, "jax->torch"))
     names = sorted(n for n in params if feeds_from_inputs(n, metadata))
     name = data.draw(st.sampled_from(names), label="parameter")
     index = data.draw(st.integers(0, params[name].size - 1), label="index")
-    inputs = data.draw(strategies.probe_inputs(model_type, metadata, fixed_layout=True), label="inputs")
+    inputs = data.draw(strategies.probe_inputs(model_type, metadata, layout=layout), label="inputs")
     jax_model, torch_model = build_pair(model_type, metadata, params, "jax->torch")
     ulp = compare(jax_model, changed(torch_model, name, index, lambda v: np.nextafter(v, np.inf)), inputs)
     assert ulp.ok, f"one ulp in {name}[{index}] was reported:\n{ulp}"
@@ -71,11 +71,11 @@ def test_one_ulp_passes_and_1e_4_fails_at_the_perturbed_layer(case, dtype, data)
 @pytest.mark.parametrize(("case", "dtype"), sanity_cells())
 @given(data=st.data())
 def test_perturbing_one_parameter_is_reported(case, dtype, data):
-    model_type, metadata, params = data.draw(pairs(case, dtype, "jax->torch", ["tanh", "gelu", "silu"]))
+    model_type, metadata, params, layout = data.draw(pairs(case, dtype, "jax->torch", ("tanh", "gelu", "silu")))
     # A categorical over one action is certain whatever its logit: that logit's
     # weights change nothing any policy computes.
     assume(not (metadata["discrete"] and metadata["action_space_size"] == 1))
-    inputs = data.draw(strategies.probe_inputs(model_type, metadata, fixed_layout=True), label="inputs")
+    inputs = data.draw(strategies.probe_inputs(model_type, metadata, layout=layout), label="inputs")
     with x64(dtype):
         jax_model, torch_model = build_pair(model_type, metadata, params, "jax->torch")
         assert compare(jax_model, torch_model, inputs).ok

@@ -45,7 +45,8 @@ def check(path: str, examples: int, dtype: str | None, seed: int, err: TextIO) -
 
     from .parity import compare_checkpoint
 
-    read_checkpoint(path)  # a bad path or a missing framework fails before the progress bar shows
+    stored = read_checkpoint(path)  # a bad checkpoint or a missing framework fails before the progress bar shows
+    check_metadata(stored.model_type, stored.metadata)
     require("jax", "rlmodels.compare_checkpoint"), require("torch", "rlmodels.compare_checkpoint")
     with _progress(err, examples) as advance:
         report = compare_checkpoint(path, dtype=dtype, seed=seed, examples=examples, progress=advance)
@@ -176,12 +177,23 @@ def _positive(text: str) -> int:
 
 @contextlib.contextmanager
 def _progress(stream: TextIO, total: int) -> Iterator[Callable[[int, int], None]]:
-    """A tqdm bar on ``stream`` for ``total`` comparisons; yields the
-    ``progress(done, total)`` callback ``compare_checkpoint`` takes."""
+    """A tqdm bar on ``stream`` for ``total`` comparisons, shown from the first
+    call (once the checkpoint has loaded: a bad one is a one-line error); yields
+    the ``progress(done, total)`` callback ``compare_checkpoint`` takes."""
     from tqdm import tqdm
 
-    with tqdm(total=total, desc="comparing", unit="example", file=stream, leave=True) as bar:
-        yield lambda done, total: bar.update(done - bar.n)
+    bars: list[tqdm] = []
+
+    def advance(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, desc="comparing", unit="example", file=stream))
+        bars[0].update(done - bars[0].n)
+
+    try:
+        yield advance
+    finally:
+        for bar in bars:
+            bar.close()
 
 
 def _plain(value: object) -> str:

@@ -85,7 +85,8 @@ def compare_checkpoint(
 
     With ``inputs`` given, one comparison on them; otherwise ``examples``
     comparisons on ``make_inputs(..., seed + i)``, merged into one report
-    (:meth:`ParityReport.merge`). ``progress(done, total)`` is called after each.
+    (:meth:`ParityReport.merge`). ``progress(done, total)`` is called once both
+    models are loaded (``done = 0``) and after each comparison.
     """
     from rlmodels_common.checkpoint_format import read_checkpoint
 
@@ -100,6 +101,8 @@ def compare_checkpoint(
         jax_model = rlmodels_jax.load(path)
     torch_model = rlmodels_torch.load(path)
     total = 1 if inputs is not None else examples
+    if progress is not None:
+        progress(0, total)
     found = []
     for i in range(total):
         probe = inputs if inputs is not None else make_inputs(jax_model.type_name, jax_model.metadata, seed + i)

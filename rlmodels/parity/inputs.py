@@ -30,6 +30,22 @@ FEED_FORWARD_BATCHES = ((3,), (), (2, 3))
 
 
 @dataclass(frozen=True)
+class Layout:
+    """The shapes of a probe. Recurrent models: the rollout's runs as
+    ``(batch shape, steps)`` and the sequence as ``(steps, batch shape)``;
+    feed-forward models: one step per batch shape of ``feed_forward``. The JAX
+    probe compiles once per layout (and configuration)."""
+
+    runs: tuple[tuple[tuple[int, ...], int], ...] = tuple((b, 13) for b in ROLLOUT_BATCHES)
+    sequence: tuple[int, tuple[int, ...]] = (12, (3,))
+    feed_forward: tuple[tuple[int, ...], ...] = FEED_FORWARD_BATCHES
+
+
+DEFAULT_LAYOUT = Layout()
+"""52 steps through :data:`ROLLOUT_BATCHES`, a 12-step sequence of batch ``(3,)``."""
+
+
+@dataclass(frozen=True)
 class StepInputs:
     """One single-step call.
 
@@ -190,18 +206,16 @@ def make_inputs(
     model_type: str,
     metadata: Mapping[str, Any],
     seed: int = 0,
-    steps: int = 52,
-    sequence_steps: int = 12,
+    layout: Layout = DEFAULT_LAYOUT,
     reset_probability: float = 0.2,
 ) -> ProbeInputs:
-    """Default probe inputs: for recurrent models a ``steps``-long rollout through
-    :data:`ROLLOUT_BATCHES` with random masked resets plus a sequence with
+    """Default probe inputs: for recurrent models a rollout through ``layout``
+    (52 steps, 4 batch shapes) with random masked resets, and a sequence with
     ``done`` and an initial carry; for feed-forward models one step per batch
-    shape of :data:`FEED_FORWARD_BATCHES`. ``model_type`` is accepted for
+    shape (:data:`FEED_FORWARD_BATCHES`). ``model_type`` is accepted for
     symmetry with the strategies; the metadata decides."""
     rng = np.random.default_rng(seed)
     if "lstm_features" not in metadata:
-        return ProbeInputs(steps=tuple(random_step(metadata, b, rng) for b in FEED_FORWARD_BATCHES))
-    per = -(-steps // len(ROLLOUT_BATCHES))
-    rollout = tuple(random_step(metadata, b, rng, reset_probability) for b in ROLLOUT_BATCHES for _ in range(per))
-    return ProbeInputs(steps=rollout, sequence=random_sequence(metadata, sequence_steps, (3,), rng))
+        return ProbeInputs(steps=tuple(random_step(metadata, b, rng) for b in layout.feed_forward))
+    rollout = tuple(random_step(metadata, b, rng, reset_probability) for b, n in layout.runs for _ in range(n))
+    return ProbeInputs(steps=rollout, sequence=random_sequence(metadata, *layout.sequence, rng))

@@ -15,8 +15,8 @@ Fuzz your own port::
         assert report.ok, report
 
 Each configuration and input layout compiles the JAX probe once; examples
-that change only weights and inputs reuse it (``fixed_layout=True`` keeps the
-layout of :func:`~rlmodels.parity.inputs.make_inputs`).
+that change only weights and inputs reuse it (pass ``layout=DEFAULT_LAYOUT``,
+the layout of ``make_inputs``).
 """
 
 from __future__ import annotations
@@ -37,17 +37,31 @@ from rlmodels_common.activations import ACTIVATIONS
 from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE
 from rlmodels_common.metadata import CELL_TYPES
 
-from .inputs import FEED_FORWARD_BATCHES, ROLLOUT_BATCHES, ProbeInputs, SequenceInputs, StepInputs, random_sequence, random_step
+from .inputs import (
+    DEFAULT_LAYOUT,
+    FEED_FORWARD_BATCHES,
+    ROLLOUT_BATCHES,
+    Layout,
+    ProbeInputs,
+    SequenceInputs,
+    StepInputs,
+    random_sequence,
+    random_step,
+)
 
 __all__ = [
     "ACTION_SPACES",
     "BATCH_SHAPES",
+    "DEFAULT_LAYOUT",
     "MODEL_TYPES",
+    "Layout",
     "action_spaces",
     "batch_shapes",
+    "layouts",
     "model_configs",
     "near",
     "probe_inputs",
+    "random_configs",
     "weights",
 ]
 
@@ -61,28 +75,65 @@ def batch_shapes(shapes: Sequence[tuple[int, ...]] = BATCH_SHAPES) -> st.SearchS
     return st.sampled_from(list(shapes))
 
 
-@st.composite
-def action_spaces(draw: st.DrawFn, action_size: int, kinds: Sequence[str] = ACTION_SPACES) -> dict[str, Any]:
-    """A metadata ``action_space`` entry: Free, Box with random per-dimension
-    bounds (or scalar bounds), or MaxNorm with a random radius."""
-    kind = draw(st.sampled_from(list(kinds)))
+class _Draw:
+    """Choices drawn by hypothesis (they shrink)."""
+
+    def __init__(self, draw: st.DrawFn) -> None:
+        self._draw = draw
+
+    def one_of(self, options: Sequence[Any]) -> Any:
+        return self._draw(st.sampled_from(list(options)))
+
+    def uniform(self, low: float, high: float) -> float:
+        return self._draw(st.floats(low, high))
+
+    def some_of(self, options: Sequence[Any], max_size: int) -> list[Any]:
+        return self._draw(st.lists(st.sampled_from(list(options)), max_size=max_size))
+
+    def integer(self, low: int, high: int) -> int:
+        return self._draw(st.integers(low, high))
+
+    def permutation(self, options: Sequence[Any]) -> list[Any]:
+        return self._draw(st.permutations(list(options)))
+
+
+class _Sample:
+    """Choices drawn from a numpy generator (:func:`random_configs`)."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng = rng
+
+    def one_of(self, options: Sequence[Any]) -> Any:
+        return options[int(self._rng.integers(len(options)))]
+
+    def uniform(self, low: float, high: float) -> float:
+        return float(self._rng.uniform(low, high))
+
+    def some_of(self, options: Sequence[Any], max_size: int) -> list[Any]:
+        return [self.one_of(options) for _ in range(int(self._rng.integers(max_size + 1)))]
+
+    def integer(self, low: int, high: int) -> int:
+        return int(self._rng.integers(low, high + 1))
+
+    def permutation(self, options: Sequence[Any]) -> list[Any]:
+        return [options[i] for i in self._rng.permutation(len(options))]
+
+
+def _action_space(choose: _Draw | _Sample, action_size: int, kinds: Sequence[str]) -> dict[str, Any]:
+    kind = choose.one_of(list(kinds))
     if kind == "Box":
-        scalar = draw(st.booleans())
-        n = 1 if scalar else action_size
-        lo = draw(st.lists(st.floats(-5, 5), min_size=n, max_size=n))
-        span = draw(st.lists(st.floats(0.1, 5), min_size=n, max_size=n))
-        hi = [low + s for low, s in zip(lo, span)]
+        scalar = choose.one_of([False, True])
+        lo = [choose.uniform(-5, 5) for _ in range(1 if scalar else action_size)]
+        hi = [low + choose.uniform(0.1, 5) for low in lo]
         kwargs: dict[str, Any] = {"x_min": lo[0] if scalar else lo, "x_max": hi[0] if scalar else hi}
-        kwargs |= {"width": draw(st.sampled_from([1.0, 0.5, 2.0])), "eps": 1e-6}
-        return {"type": "Box", "kwargs": kwargs}
+        return {"type": "Box", "kwargs": kwargs | {"width": choose.one_of([1.0, 0.5, 2.0]), "eps": 1e-6}}
     if kind == "MaxNorm":
-        return {"type": "MaxNorm", "kwargs": {"max_norm": draw(st.floats(0.2, 5)), "eps": 1e-6}}
+        return {"type": "MaxNorm", "kwargs": {"max_norm": choose.uniform(0.2, 5), "eps": 1e-6}}
     return {"type": "Free", "kwargs": {}}
 
 
-@st.composite
-def model_configs(
-    draw: st.DrawFn,
+def _config(
+    choose: _Draw | _Sample,
     model_types: Sequence[str] = MODEL_TYPES,
     discrete: bool | None = None,
     action_space_kinds: Sequence[str] = ACTION_SPACES,
@@ -94,35 +145,50 @@ def model_configs(
     widths: Sequence[int] = (4, 7),
     max_layers: int = 2,
 ) -> tuple[str, dict[str, Any]]:
-    """``(model_type, metadata)`` of a built-in model. ``None`` arguments are
-    drawn; architectures may be empty."""
-    model_type = draw(st.sampled_from(list(model_types)))
-    is_discrete = draw(st.booleans()) if discrete is None else discrete
-    action_size = draw(st.sampled_from([1, 2, 3]))
+    """The configuration space, stated once for both ways of choosing in it."""
+    model_type = choose.one_of(list(model_types))
+    is_discrete = choose.one_of([False, True]) if discrete is None else discrete
+    action_size = choose.one_of([1, 2, 3])
     meta: dict[str, Any] = {
-        "observation_space_size": draw(st.sampled_from(list(sizes))),
+        "observation_space_size": choose.one_of(list(sizes)),
         "action_space_size": action_size,
-        "activation": draw(st.sampled_from(sorted(activations or ACTIVATIONS))),
-        "action_space": None if is_discrete else draw(action_spaces(action_size, action_space_kinds)),
-        "actor_sigma_head": False if is_discrete else (draw(st.booleans()) if actor_sigma_head is None else actor_sigma_head),
+        "activation": choose.one_of(sorted(activations or ACTIVATIONS)),
+        "action_space": None if is_discrete else _action_space(choose, action_size, action_space_kinds),
+        "actor_sigma_head": False if is_discrete else (choose.one_of([False, True]) if actor_sigma_head is None else actor_sigma_head),
         "discrete": is_discrete,
         "dtype": dtype,
     }
-    layers = st.lists(st.sampled_from(list(widths)), max_size=max_layers)
     scales = {"in_scale": IN_SCALE, "actor_scale": ACTOR_SCALE, "critic_scale": CRITIC_SCALE}
     if model_type == "SharedActorCritic":
-        meta |= {"architecture": draw(layers), **scales}
+        meta |= {"architecture": choose.some_of(widths, max_layers), **scales}
     elif model_type == "ActorCritic":
-        meta |= {"actor_architecture": draw(layers), "critic_architecture": draw(layers), **scales}
+        meta |= {"actor_architecture": choose.some_of(widths, max_layers), "critic_architecture": choose.some_of(widths, max_layers), **scales}
     else:
         meta |= {
-            "hidden_features": draw(st.sampled_from(list(widths))),
-            "lstm_features": draw(st.sampled_from(list(widths))),
-            "cell_type": draw(st.sampled_from(list(cell_types))),
+            "hidden_features": choose.one_of(list(widths)),
+            "lstm_features": choose.one_of(list(widths)),
+            "cell_type": choose.one_of(list(cell_types)),
             "remat": False,
             "carry_leading_shape": [],
         }
     return model_type, meta
+
+
+@st.composite
+def action_spaces(draw: st.DrawFn, action_size: int, kinds: Sequence[str] = ACTION_SPACES) -> dict[str, Any]:
+    """A metadata ``action_space`` entry: Free, Box with random per-dimension
+    bounds (or scalar bounds), or MaxNorm with a random radius."""
+    return _action_space(_Draw(draw), action_size, kinds)
+
+
+@st.composite
+def model_configs(draw: st.DrawFn, **kwargs: Any) -> tuple[str, dict[str, Any]]:
+    """``(model_type, metadata)`` of a built-in model. Keywords narrow the space:
+    ``model_types``, ``discrete``, ``action_space_kinds``, ``actor_sigma_head``,
+    ``activations``, ``cell_types``, ``dtype``, ``sizes`` (observation sizes),
+    ``widths`` (layer and LSTM sizes), ``max_layers``; ``None`` ones are drawn.
+    Architectures may be empty."""
+    return _config(_Draw(draw), **kwargs)
 
 
 def near(base: np.ndarray, spread: float) -> st.SearchStrategy[np.ndarray]:
@@ -157,44 +223,59 @@ def weights(draw: st.DrawFn, params: Mapping[str, np.ndarray], spread: float = 0
     return out
 
 
+def _layout(choose: _Draw | _Sample, min_steps: int = 50, max_steps: int = 60) -> Layout:
+    n = choose.integer(min_steps, max_steps)
+    order = choose.permutation(list(ROLLOUT_BATCHES))
+    lengths = np.diff(np.linspace(0, n, len(order) + 1).astype(int))
+    sequence = (choose.one_of([5, 12]), choose.one_of([(3,), (2, 2)]))
+    feed_forward = tuple(choose.permutation(list(FEED_FORWARD_BATCHES)))
+    return Layout(tuple((b, int(k)) for b, k in zip(order, lengths)), sequence, feed_forward)
+
+
+@st.composite
+def layouts(draw: st.DrawFn, min_steps: int = 50, max_steps: int = 60) -> Layout:
+    """A probe's layout: ``min_steps`` to ``max_steps`` rollout steps through
+    the batch shapes of ``make_inputs`` in any order, a sequence of 5 or 12
+    steps over a 1-D or 2-D batch, the feed-forward batch shapes in any order."""
+    return _layout(_Draw(draw), min_steps, max_steps)
+
+
+def random_configs(count: int, seed: int, **kwargs: Any) -> list[tuple[str, dict[str, Any], Layout]]:
+    """``count`` configurations from the space of :func:`model_configs`, each
+    with a layout from that of :func:`layouts`, drawn with numpy from ``seed``:
+    a pool for a fuzzing run to draw from, so that each compilation serves
+    many examples."""
+    rng = np.random.default_rng(seed)
+    return [(*_config(_Sample(rng), **kwargs), _layout(_Sample(rng))) for _ in range(count)]
+
+
 @st.composite
 def probe_inputs(
-    draw: st.DrawFn,
-    model_type: str,
-    metadata: Mapping[str, Any],
-    min_steps: int = 50,
-    max_steps: int = 60,
-    fixed_layout: bool = False,
+    draw: st.DrawFn, model_type: str, metadata: Mapping[str, Any], layout: Layout | None = None
 ) -> ProbeInputs:
-    """Probe inputs for a model: recurrent models get a rollout of ``min_steps``
-    to ``max_steps`` steps that changes batch shape and resets random
-    environments, and a sequence with ``done`` flags and an initial carry;
+    """Probe inputs for a model: recurrent models get a rollout that changes
+    batch shape and resets random environments, and a sequence with ``done``
+    flags and an initial carry, shaped by ``layout`` (drawn if None);
     feed-forward models one step per batch shape. Observations, noise, masks,
-    ``done`` and the initial carry are :func:`near` a drawn pattern.
+    ``done`` and the initial carry are :func:`near` a drawn pattern; actions
+    stay where the pattern put them (on, near and past the bounds).
 
-    ``fixed_layout=True`` keeps the layout (step count, batch shapes, sequence
-    shape) of ``make_inputs``, so every example reuses one JAX compilation."""
+    A fixed ``layout`` (e.g. ``DEFAULT_LAYOUT``, that of ``make_inputs``) lets
+    every example reuse one JAX compilation."""
     rng = np.random.default_rng(draw(st.integers(0, 2**16 - 1), label="pattern"))
+    if layout is None:
+        layout = draw(layouts())
     if "lstm_features" not in metadata:
-        batches = list(FEED_FORWARD_BATCHES) if fixed_layout else draw(st.permutations(list(FEED_FORWARD_BATCHES)))
-        return ProbeInputs(steps=tuple(draw(_near_step(random_step(metadata, b, rng))) for b in batches))
-    if fixed_layout:
-        per = -(-52 // len(ROLLOUT_BATCHES))
-        order, lengths, seq_shape = list(ROLLOUT_BATCHES), [per] * len(ROLLOUT_BATCHES), (12, (3,))
-    else:
-        n = draw(st.integers(min_steps, max_steps))
-        order = draw(st.permutations(list(ROLLOUT_BATCHES)))
-        lengths = np.diff(np.linspace(0, n, len(order) + 1).astype(int))
-        seq_shape = (draw(st.sampled_from([5, 12])), draw(st.sampled_from([(3,), (2, 2)])))
+        return ProbeInputs(steps=tuple(draw(_near_step(random_step(metadata, b, rng))) for b in layout.feed_forward))
     reset = draw(st.sampled_from([0.1, 0.3]))
     steps: list[StepInputs] = []
-    for batch, k in zip(order, lengths):
+    for batch, k in layout.runs:
         # One drawn change per run of same-shaped steps: cheap to draw, and a
         # shrunk example keeps the pattern's steps.
-        run = random_step(metadata, (int(k), *batch), rng, reset)
-        run = draw(_near_step(StepInputs(run.observation, run.action, run.noise, _run_resets(batch, int(k), rng, reset))))
-        steps += [_index(run, i) for i in range(int(k))]
-    sequence = random_sequence(metadata, seq_shape[0], seq_shape[1], rng)
+        run = random_step(metadata, (k, *batch), rng, reset)
+        run = draw(_near_step(StepInputs(run.observation, run.action, run.noise, _run_resets(batch, k, rng, reset))))
+        steps += [_index(run, i) for i in range(k)]
+    sequence = random_sequence(metadata, *layout.sequence, rng)
     sequence = SequenceInputs(
         observation=draw(near(sequence.observation, 2.0)),
         action=sequence.action,
