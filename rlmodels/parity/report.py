@@ -227,14 +227,14 @@ def _output_error(name: str, t: Record, r: Record, c: Record, tol: Tolerance) ->
 def _scale(name: str, truth: Mapping[str, np.ndarray]) -> np.ndarray | None:
     """The magnitude the relative tolerance applies to, when not ``|truth|``.
 
-    A log-density is compared at ``|log p| + sum_i |d log p / d a_i * a_i|``
-    (both from the truth): a float32 implementation works on the action to
-    its last digit, and just inside a bound (MaxNorm's radius, where the
-    inverse divides by the distance to it) that digit moves ``log p`` by far
-    more than ``|log p|`` is. Two correct float32 implementations then land
-    far from the truth and from each other (``test_compare``)."""
-    if name == "log_prob" and "log_prob:sensitivity" in truth:
-        return np.abs(truth["log_prob"]) + truth["log_prob:sensitivity"]
+    A continuous log-density is compared at ``|log p| + sum_i |d log p / d a_i * a_i|``
+    (both from the truth): a float32 implementation works on the action to its
+    last digit, and where ``log p`` is far more sensitive to it than its size
+    says (just inside a bound, where the inverse divides by the distance to
+    it), two correct implementations land far from the truth and from each
+    other (``parity_tests/test_compare.py``)."""
+    if f"{name}:sensitivity" in truth:
+        return np.abs(truth[name]) + truth[f"{name}:sensitivity"]
     return None
 
 
