@@ -313,8 +313,10 @@ def conversion_lines(repeats: int) -> list[str]:
     import rlmodels_torch as rt
 
     big = dict(actor_architecture=[512, 512, 512], critic_architecture=[512, 512, 512])
-    jax_model = rj.ActorCritic(OBS, ACT, key=0, **big)
-    torch_model = rt.from_jax(jax_model)
+    # Built in torch and converted: JAX's eager initializers would compile each
+    # one (seconds) before anything is timed.
+    torch_model = rt.ActorCritic(OBS, ACT, key=0, **big)
+    jax_model = rj.from_torch(torch_model)
     count = sum(v.size for v in jax_model.canonical_params().values())
     rows: list[tuple[str, Timing]] = []
     with tempfile.TemporaryDirectory() as tmp:
