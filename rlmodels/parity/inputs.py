@@ -102,11 +102,29 @@ class ProbeInputs:
         )
 
 
-def _cast(inputs: Any, dtype: str) -> Any:
+    def nudged(self, dtype: str, seed: int) -> "ProbeInputs":
+        """These inputs (already :meth:`cast`) with every float moved by at most one
+        ``dtype`` ulp, at random: a copy on which rounding falls differently."""
+        rng = np.random.default_rng(seed)
+        return ProbeInputs(
+            steps=tuple(_cast(s, dtype, rng) for s in self.steps),
+            sequence=None if self.sequence is None else _cast(self.sequence, dtype, rng),
+            gradient_step=self.gradient_step,
+        )
+
+
+def nudge(a: np.ndarray, dtype: str, rng: np.random.Generator) -> np.ndarray:
+    """``a`` in ``dtype`` with each entry moved one ulp up, one down, or left, at random."""
+    a = np.asarray(a, dtype)
+    move = rng.integers(-1, 2, a.shape)
+    return np.where(move > 0, np.nextafter(a, np.inf), np.where(move < 0, np.nextafter(a, -np.inf), a)).astype(dtype)
+
+
+def _cast(inputs: Any, dtype: str, rng: np.random.Generator | None = None) -> Any:
     def rounded(a: Any) -> Any:
         if a is None or a.dtype.kind != "f":
             return a
-        return np.asarray(a, dtype).astype(np.float64)
+        return (np.asarray(a, dtype) if rng is None else nudge(a, dtype, rng)).astype(np.float64)
 
     return dataclasses.replace(inputs, **{f.name: rounded(getattr(inputs, f.name)) for f in dataclasses.fields(inputs)})
 

@@ -3,14 +3,16 @@
 The truth is the same weights and inputs evaluated in float64. An output of
 the model under test (the candidate) agrees where, elementwise,
 
-    |candidate - truth| <= max(atol + rtol * |truth|, REFERENCE_FACTOR * |reference - truth|)
+    |candidate - truth| <= max(atol + rtol * |truth|, REFERENCE_FACTOR * noise)
 
-with the reference the JAX model in the same dtype (for a float64 comparison
-the reference is the truth, so only the first term is left). For a vector
-(a mean, a carry, a layer's output) the reference's distance is its largest
-over the vector: rounding that a recurrence amplifies grows alike in every
-entry of the state, but which entry one float32 run happens to get closest is
-chance. Everything on the right-hand side comes from the truth and the
+where ``noise`` is how far the reference (the JAX model in the same dtype)
+lands from the truth: the largest ``|reference - truth|`` over
+``REFERENCE_RUNS`` runs (the given weights and inputs, and copies moved by one
+ulp, each against its own truth), and over the vector for a vector output (a
+mean, a carry, a layer's units: rounding a recurrence amplifies grows alike
+in every entry, but which entry one run gets closest is chance). For a
+float64 comparison the reference is the truth and only the first term is
+left. Everything on the right-hand side comes from the truth and the
 reference: nothing the candidate computes widens its own tolerance. The
 constants live in ``rlmodels_common.tolerances``.
 """
@@ -20,26 +22,6 @@ from __future__ import annotations
 import numpy as np
 
 from rlmodels_common.tolerances import REFERENCE_FACTOR, Tolerance
-
-
-def allowed(
-    truth: np.ndarray,
-    reference: np.ndarray,
-    tol: Tolerance,
-    scale: np.ndarray | float | None = None,
-    vector: int | None = None,
-) -> np.ndarray:
-    """The largest agreeing distance from ``truth``, elementwise: the tolerance
-    at ``|truth|`` (or at ``scale``, for gradients compared per tensor) or
-    ``REFERENCE_FACTOR`` times the reference's own distance from the truth,
-    the largest over the trailing ``vector`` axes (None: elementwise)."""
-    truth = np.asarray(truth, np.float64)
-    plain = tol.allowed(np.abs(truth) if scale is None else scale)
-    noise = distance(reference, truth)
-    if vector and noise.ndim:
-        axes = tuple(range(-min(vector, noise.ndim), 0))
-        noise = np.broadcast_to(noise.max(axis=axes, keepdims=True) if noise.size else noise, noise.shape)
-    return np.maximum(plain, REFERENCE_FACTOR * noise)
 
 
 def distance(a: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -52,27 +34,51 @@ def distance(a: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return np.where(same, 0.0, np.where(np.isnan(diff), np.inf, diff))
 
 
+def pooled(noise: np.ndarray, vector: int | None) -> np.ndarray:
+    """``noise`` replaced by its largest over the trailing ``vector`` axes (None: as is)."""
+    noise = np.asarray(noise, np.float64)
+    if not vector or not noise.ndim or not noise.size:
+        return noise
+    axes = tuple(range(-min(vector, noise.ndim), 0))
+    return np.broadcast_to(noise.max(axis=axes, keepdims=True), noise.shape)
+
+
+def allowed(
+    truth: np.ndarray,
+    noise: np.ndarray,
+    tol: Tolerance,
+    scale: np.ndarray | float | None = None,
+    vector: int | None = None,
+) -> np.ndarray:
+    """The largest agreeing distance from ``truth``, elementwise: the tolerance
+    at ``|truth|`` (or at ``scale``: a gradient's largest entry, a log-density's
+    sensitivity) or ``REFERENCE_FACTOR`` times the reference's ``noise``."""
+    plain = tol.allowed(np.abs(np.asarray(truth, np.float64)) if scale is None else scale)
+    return np.maximum(plain, REFERENCE_FACTOR * pooled(noise, vector))
+
+
 def excess(
     candidate: np.ndarray,
-    reference: np.ndarray,
     truth: np.ndarray,
+    noise: np.ndarray,
     tol: Tolerance,
     scale: np.ndarray | float | None = None,
     vector: int | None = None,
 ) -> np.ndarray:
     """``|candidate - truth| / allowed(...)`` elementwise: at most 1 where the
     candidate agrees."""
-    return distance(candidate, truth) / allowed(truth, reference, tol, scale, vector)
+    return distance(candidate, truth) / allowed(truth, noise, tol, scale, vector)
 
 
-def choice_excess(choice: np.ndarray, reference_scores: np.ndarray, truth_scores: np.ndarray, tol: Tolerance) -> np.ndarray:
+def choice_excess(choice: np.ndarray, truth_scores: np.ndarray, noise: np.ndarray, tol: Tolerance) -> np.ndarray:
     """For an argmax output ``choice`` ``(...)`` over scores ``(..., n)``: how far
     the truth's score of the chosen entry falls below the truth's best score, in
-    units of the two scores' allowances. At most 1 where the choice is the
-    truth's or ties with it to within what the dtype can tell apart; this tie
-    rule needs the scores of the truth and the reference only."""
+    units of the two scores' allowances (``noise``: the reference's, for the
+    scores). At most 1 where the choice is the truth's or ties with it to within
+    what the dtype can tell apart; the tie rule needs the truth and the
+    reference only."""
     truth_scores = np.asarray(truth_scores, np.float64)
-    margin = allowed(truth_scores, reference_scores, tol, vector=1)
+    margin = allowed(truth_scores, noise, tol, vector=1)
     best = np.argmax(truth_scores, axis=-1)[..., None]
     chosen = np.asarray(choice, np.int64)[..., None]
     if chosen.size and (chosen.min() < 0 or chosen.max() >= truth_scores.shape[-1]):

@@ -25,17 +25,27 @@ from flax import nnx
 
 from rlmodels_jax import Model, deterministic_action
 
+from . import inputs as inputs_module
 from .inputs import ProbeInputs
 from .records import Probe, Record, segments, stacked
 
 Arrays = dict[str, Any]
 
 
-def run(model: Model, inputs: ProbeInputs, dtype: str, gradients: bool = True, stages: bool = False) -> Probe:
+def run(
+    model: Model,
+    inputs: ProbeInputs,
+    dtype: str,
+    gradients: bool = True,
+    stages: bool = False,
+    nudge: tuple[int, str] | None = None,
+) -> Probe:
     """``model`` evaluated in ``dtype`` on ``inputs`` (the model itself is not
-    touched: its carry, the rollout's start, is read, not advanced)."""
+    touched: its carry, the rollout's start, is read, not advanced). ``nudge``
+    ``(seed, ulp_dtype)`` moves every parameter by at most one ``ulp_dtype`` ulp
+    at random first (the same moves for any ``dtype``; see ``inputs.nudge``)."""
     with jax.enable_x64(True) if "float64" in (dtype, model.dtype) else contextlib.nullcontext():
-        graphdef, params, rest = _split(model, dtype)
+        graphdef, params, rest = _split(model, dtype, nudge)
         arrays = _arrays(inputs, dtype)
         outputs, grads = jax.device_get(_probe(graphdef, params, rest, arrays, gradients=gradients, stages=stages))
     records = [] if not hasattr(model, "carry") else [Record("held carry", 0, {"held_carry": outputs.pop(0)["held_carry"]})]
@@ -47,18 +57,25 @@ def run(model: Model, inputs: ProbeInputs, dtype: str, gradients: bool = True, s
     return Probe(records, grads)
 
 
-def _split(model: Model, dtype: str) -> tuple[nnx.GraphDef, nnx.State, nnx.State]:
-    """``model``'s structure for ``dtype`` and its arrays cast to ``dtype``."""
+def _split(model: Model, dtype: str, nudge: tuple[int, str] | None = None) -> tuple[nnx.GraphDef, nnx.State, nnx.State]:
+    """``model``'s structure for ``dtype`` and its arrays in ``dtype`` (parameters nudged if asked)."""
     graphdef, params, rest = nnx.split(model, nnx.Param, ...)
-    if model.dtype == dtype:
+    if model.dtype == dtype and nudge is None:
         return graphdef, params, rest
-    cast = functools.partial(_cast, dtype=np.dtype(dtype))
-    return _graphdef(model.type_name, json.dumps(model.metadata, sort_keys=True), dtype), *jax.tree.map(cast, (params, rest))
+    if model.dtype != dtype:
+        graphdef = _graphdef(model.type_name, json.dumps(model.metadata, sort_keys=True), dtype)
+    rng = None if nudge is None else np.random.default_rng(nudge[0])
 
+    def convert(a: jax.Array, moved: bool) -> jax.Array:
+        if not jnp.issubdtype(a.dtype, jnp.floating):
+            return a
+        a = np.asarray(a)
+        if moved and rng is not None:
+            a = inputs_module.nudge(a, nudge[1], rng)
+        # Cast in numpy: a cast on the device would compile one op per shape.
+        return jax.device_put(a.astype(dtype))
 
-def _cast(a: jax.Array, dtype: np.dtype) -> jax.Array:
-    # In numpy: a cast on the device would compile one op per shape.
-    return jax.device_put(np.asarray(a).astype(dtype)) if jnp.issubdtype(a.dtype, jnp.floating) else a
+    return graphdef, jax.tree.map(lambda a: convert(a, True), params), jax.tree.map(lambda a: convert(a, False), rest)
 
 
 @functools.lru_cache(maxsize=256)

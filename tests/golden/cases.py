@@ -7,7 +7,7 @@ from typing import Mapping
 
 import numpy as np
 
-from rlmodels.parity.oracle import choice_excess, excess
+from rlmodels.parity.oracle import choice_excess, distance, excess
 from rlmodels.parity.records import SCALARS
 from rlmodels_common.tolerances import tolerance
 
@@ -52,8 +52,9 @@ def check(got: Mapping[str, np.ndarray], want: Mapping[str, np.ndarray], prefix:
         name = f"{prefix}{key}"
         truth = want[f"truth.{name}"]
         if key == "deterministic" and f"{prefix}logits" in want:
-            ratio = choice_excess(value, want[f"{prefix}logits"], want[f"truth.{prefix}logits"], tol)
+            truth_logits = want[f"truth.{prefix}logits"]
+            ratio = choice_excess(value, truth_logits, distance(want[f"{prefix}logits"], truth_logits), tol)
         else:
-            ratio = excess(value, want[name], truth, tol, vector=None if key in SCALARS else 1)
+            ratio = excess(value, truth, distance(want[name], truth), tol, vector=None if key in SCALARS else 1)
         worst = float(np.max(ratio)) if np.size(ratio) else 0.0
         assert worst <= 1, f"{name}: {worst:.3g} times what the rule allows; got {value}, want {want[name]} (truth {truth})"
