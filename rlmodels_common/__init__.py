@@ -21,7 +21,7 @@ from .checkpoint_format import (
 from .factory import Factory, UnknownNameError, normalize_key
 from .gauss_hermite import gauss_hermite, gauss_hermite_grid
 from .metadata import CELL_TYPES, MODEL_PARAMETERS, action_space_entry, check_metadata, jsonable
-from .tolerances import REFERENCE_FACTOR, REFERENCE_RUNS, TOLERANCES, Tolerance, tolerance
+from .tolerances import FIRST_REFERENCE_RUNS, REFERENCE_FACTOR, REFERENCE_RUNS, TOLERANCES, Tolerance, tolerance
 
 __all__ = [
     "ACTIVATIONS",
@@ -31,6 +31,7 @@ __all__ = [
     "CheckpointError",
     "DEFAULT_ACTIVATION",
     "FORMAT_NAME",
+    "FIRST_REFERENCE_RUNS",
     "FORMAT_VERSION",
     "Factory",
     "MODEL_PARAMETERS",
