@@ -189,3 +189,40 @@ def test_log_densities_near_a_bound_are_known_only_to_their_sensitivity():
     assert build(truth_probe, probe(log_prob=[torch_like]), probe(log_prob=[jax_like]), "float32").ok
     # ... and a log-density off by more than the sensitivity allows is still caught.
     assert not build(truth_probe, probe(log_prob=[jax_like]), probe(log_prob=[truth + 2e-5 * sensitivity]), "float32").ok
+
+
+def summed(w: np.ndarray, x: np.ndarray, backwards: bool) -> np.ndarray:
+    """Row-wise dot products in float32, summed front to back or back to front:
+    two correct float32 implementations."""
+    w, x = np.asarray(w, np.float32), np.asarray(x, np.float32)
+    terms = w * x
+    total = np.zeros(len(w), np.float32)
+    for i in reversed(range(w.shape[1])) if backwards else range(w.shape[1]):
+        total = total + terms[:, i]
+    return total
+
+
+def test_one_reference_run_can_land_near_the_truth_by_luck():
+    from rlmodels.parity.inputs import nudge
+    from rlmodels_common.tolerances import REFERENCE_RUNS
+
+    # Dot products whose terms cancel: float32 rounding dominates every result,
+    # and which of two correct implementations lands closer is chance.
+    rng = np.random.default_rng(0)
+    w = (100 * rng.standard_normal((2000, 16))).astype(np.float32)
+    x = 100 * rng.standard_normal((2000, 16))
+    x = (x - np.sum(w * x, 1, keepdims=True) / np.sum(w * w, 1, keepdims=True) * w).astype(np.float32)
+
+    def runs(w, x):
+        truth = np.sum(np.float64(w) * np.float64(x), axis=1)
+        return probe(value=truth), probe(value=summed(w, x, False))
+
+    truth, reference = runs(w, x)
+    torch_like = probe(value=summed(w, x, True))
+    resamples = [runs(nudge(w, "float32", rng), nudge(x, "float32", rng)) for _ in range(REFERENCE_RUNS - 1)]
+    once = build(truth, reference, torch_like, "float32")
+    assert not once.ok  # against one run, some of torch's results look 4x worse than JAX's
+    assert build(truth, reference, torch_like, "float32", resamples=resamples).ok
+    # ... and the twelve runs do not hide a difference a float32 sum cannot make.
+    off = probe(value=summed(w, x, True) + np.float32(1.0))
+    assert not build(truth, reference, off, "float32", resamples=resamples).ok
