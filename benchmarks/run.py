@@ -25,6 +25,8 @@ import numpy as np
 from .machine import describe
 from .timing import Timing, interleaved, once
 
+VALIDATION_BEGIN = "<!-- validation: written by python -m benchmarks.validation -->"
+
 OBS, ACT = 32, 4
 MLP = [64, 64]
 HIDDEN, LSTM = 64, 128
@@ -298,8 +300,10 @@ def conversion_lines(repeats: int) -> list[str]:
     import rlmodels_torch as rt
 
     big = dict(actor_architecture=[512, 512, 512], critic_architecture=[512, 512, 512])
-    jax_model = rj.ActorCritic(OBS, ACT, key=0, **big)
-    torch_model = rt.from_jax(jax_model)
+    # Built in torch and converted: JAX's eager initializers would compile each
+    # one (seconds) before anything is timed.
+    torch_model = rt.ActorCritic(OBS, ACT, key=0, **big)
+    jax_model = rj.from_torch(torch_model)
     count = sum(v.size for v in jax_model.canonical_params().values())
     rows: list[tuple[str, Timing]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -395,6 +399,10 @@ def main(argv: list[str] | None = None) -> int:
         *[f"- {line}" for line in describe()],
         "",
     ]
-    Path(args.out).write_text("\n".join(header) + "\n" + "\n\n".join(sections) + "\n", encoding="utf-8")
+    # Keep the validation path's section (python -m benchmarks.validation writes it).
+    old = Path(args.out).read_text(encoding="utf-8") if Path(args.out).exists() else ""
+    kept = old[old.index(VALIDATION_BEGIN) :] if VALIDATION_BEGIN in old else ""
+    text = "\n".join(header) + "\n" + "\n\n".join(sections) + "\n"
+    Path(args.out).write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
     print(f"wrote {args.out}")
     return 0

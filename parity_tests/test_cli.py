@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.xdist_group("cli")
+
 import rlmodels_jax as rj
 import rlmodels_torch as rt
 from rlmodels.cli import EXIT_BAD_INPUT, EXIT_DISAGREE, EXIT_OK, main
@@ -23,25 +25,26 @@ def rows(table: str) -> dict[str, list[str]]:
 @pytest.mark.parametrize("writer", ["jax", "torch"])
 def test_check_passes_on_a_checkpoint_written_by_either_backend(capsys, tmp_path, writer):
     path = tmp_path / "policy"
+    sizes = {"hidden_features": 16, "lstm_features": 32}
     if writer == "jax":
-        model = rj.LSTMActorCritic(observation_space_size=3, action_space_size=2, key=1, action_space=rj.MaxNorm(2.0))
+        model = rj.LSTMActorCritic(observation_space_size=3, action_space_size=2, key=1, action_space=rj.MaxNorm(2.0), **sizes)
         rj.save(model, path)
     else:
-        model = rt.LSTMActorCritic(observation_space_size=3, action_space_size=2, key=1, action_space=rt.Box(-1.0, 3.0))
+        model = rt.LSTMActorCritic(observation_space_size=3, action_space_size=2, key=1, action_space=rt.Box(-1.0, 3.0), **sizes)
         rt.save(model, path)
     status = main(["check", str(path), "--examples", "2", "--seed", "5"])
     out, err = capsys.readouterr()
     assert status == EXIT_OK, out
     table = rows(out)
     assert set(table) == set(ROWS) and all(r[-1] == "yes" for r in table.values())
-    assert int(table["carry"][0]) > 2 * 52 * 3 * 128  # two rollouts of 52 steps, c and h
-    assert "comparing [" in err and "] 2/2" in err  # the progress bar, on stderr
+    assert int(table["carry"][0]) > 2 * 52 * 3 * 32  # two rollouts of 52 steps, c and h
+    assert "comparing: 100%" in err and "| 2/2 " in err  # the progress bar (tqdm), on stderr
 
 
 def test_check_in_float64_of_a_float32_checkpoint(capsys):
     status = main(["check", str(golden("actor_critic_discrete")), "--examples", "1", "--dtype", "float64"])
     out = capsys.readouterr().out
-    assert status == EXIT_OK and "float64: agree when |a - b| <= 1e-11 + 1e-09 * scale" in out
+    assert status == EXIT_OK and "float64: torch agrees where |torch - truth| <= 1e-11 + 1e-09 * |truth|" in out
     assert "logits" in out
 
 
@@ -57,10 +60,12 @@ def test_check_exits_1_and_names_the_output_when_the_backends_disagree(capsys, m
 
     monkeypatch.setattr(rt, "load", perturbed)
     status = main(["check", str(golden("shared_box")), "--examples", "1"])
-    table = rows(capsys.readouterr().out)
+    out = capsys.readouterr().out
+    table = rows(out)
     assert status == EXIT_DISAGREE
-    assert table["value"][4:6] == ["NO", "#0"]  # out of tolerance, in the first (only) probe
+    assert table["value"][4:8] == ["NO", "torch", "drifted,", "worst"]  # out of tolerance, in torch
     assert table["loc"][-1] == "yes" and table["gradients"][-1] == "yes"
+    assert "torch parts from the truth first at `critic`, #0 rollout step 0" in out
 
 
 def test_check_names_an_unknown_model_type(capsys, tmp_path):
@@ -78,4 +83,12 @@ def test_the_demo_command_does_the_whole_job(tmp_path):
     lines = done.stdout.splitlines()
     assert [line[:2] for line in lines if line[:1].isdigit()] == ["1.", "2.", "3.", "4.", "5."]
     assert all(r[-1] == "yes" for r in rows(done.stdout).values())
-    assert lines[-1] == f"done: files in {tmp_path}"
+    verdict = next(line for line in lines if line.startswith("all "))
+    assert verdict.startswith("all 11 outputs agree") and verdict.endswith(f"Files in {tmp_path}")
+    assert lines[-4:] == [
+        "next, try:",
+        f"  rlmodels inspect {tmp_path / 'policy'}",
+        f"  rlmodels check {tmp_path / 'policy'} --examples 10",
+        f"  rlmodels export {tmp_path / 'policy'} --format torchscript -o {tmp_path / 'policy.pt'}",
+    ]
+    assert "comparing: 100%" in done.stderr

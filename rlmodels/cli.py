@@ -10,13 +10,13 @@ is dropped and the status is the command's own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Callable, Sequence, TextIO
+from typing import Callable, Iterator, Sequence, TextIO
 
 from rlmodels_common import __version__
 from rlmodels_common.checkpoint_format import read_checkpoint
@@ -46,9 +46,14 @@ def inspect(path: str) -> str:
 def check(path: str, examples: int, dtype: str | None, seed: int, err: TextIO) -> tuple[bool, str]:
     """Compare the checkpoint in both backends on ``examples`` generated inputs;
     return whether they agree and the error table."""
+    from rlmodels_common.convert import require
+
     from .parity import compare_checkpoint
 
-    report = compare_checkpoint(path, dtype=dtype, seed=seed, examples=examples, progress=_progress_bar(err, "comparing"))
+    check_checkpoint(path, read_checkpoint(path))  # a bad checkpoint or a missing framework fails before the progress bar shows
+    require("jax", "rlmodels.compare_checkpoint"), require("torch", "rlmodels.compare_checkpoint")
+    with _progress(err, examples) as advance:
+        report = compare_checkpoint(path, dtype=dtype, seed=seed, examples=examples, progress=advance)
     return report.ok, report.table()
 
 
@@ -102,14 +107,28 @@ def demo(directory: str | None, out: TextIO, err: TextIO) -> bool:
     say(f"2. saved it: {checkpoint}")
     torch_model = rt.load(checkpoint)
     say(f"3. loaded it in torch: {type(torch_model).__module__}.{type(torch_model).__name__}")
-    report = compare_checkpoint(checkpoint, examples=3, progress=_progress_bar(err, "comparing"))
-    say(f"4. parity, JAX vs torch on 3 rollouts of 52 steps with resets, float32:\n{_indent(report.table())}")
+    examples = 3
+    with _progress(err, examples) as advance:
+        report = compare_checkpoint(checkpoint, examples=examples, progress=advance)
+    say(f"4. parity, torch against the float64 truth on {examples} rollouts of 52 steps with resets, float32:")
+    say(_indent(report.table()))
     onnx_path = write(torch_model, root / "policy.onnx", "onnx")
     result = verify(torch_model, onnx_path, "onnx")
     errors = ", ".join(f"{k} {v:.2e}" for k, v in result.max_abs.items())
     say(f"5. exported {onnx_path} and ran it in onnxruntime: max abs error vs torch {errors}")
     ok = report.ok and result.ok
-    say(f"{'done' if ok else 'FAILED'}: files in {root}" + ("" if ok else " (see the rows marked NO above)"))
+    if ok:
+        worst = max(report.outputs, key=lambda o: o.ratio)
+        say(
+            f"all {len(report.outputs)} outputs agree (the closest call: {worst.name}, at {worst.ratio:.2g} of what "
+            f"the rule allows), and the ONNX file computes what torch computes. Files in {root}"
+        )
+    else:
+        say(f"FAILED: see the rows marked NO above. Files in {root}")
+    say("next, try:")
+    say(f"  rlmodels inspect {checkpoint}")
+    say(f"  rlmodels check {checkpoint} --examples 10")
+    say(f"  rlmodels export {checkpoint} --format torchscript -o {root / 'policy.pt'}")
     return ok
 
 
@@ -249,21 +268,25 @@ def _positive(text: str) -> int:
     return value
 
 
-def _progress_bar(stream: TextIO, label: str, width: int = 30) -> Callable[[int, int], None]:
-    """A progress callback drawing ``label [#####-----] 3/10  4.2 s`` on ``stream``:
-    redrawn in place on a terminal, one line at the end otherwise."""
-    start = time.perf_counter()
-    live = stream.isatty()
+@contextlib.contextmanager
+def _progress(stream: TextIO, total: int) -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar on ``stream`` for ``total`` comparisons, shown from the first
+    call (once the checkpoint has loaded: a bad one is a one-line error); yields
+    the ``progress(done, total)`` callback ``compare_checkpoint`` takes."""
+    from tqdm import tqdm
 
-    def show(done: int, total: int) -> None:
-        if not live and done < total:
-            return
-        filled = width * done // total
-        line = f"{label} [{'#' * filled}{'-' * (width - filled)}] {done}/{total} {time.perf_counter() - start:5.1f} s"
-        stream.write(("\r" if live else "") + line + ("\n" if done == total else ""))
-        stream.flush()
+    bars: list[tqdm] = []
 
-    return show
+    def advance(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, desc="comparing", unit="example", file=stream))
+        bars[0].update(done - bars[0].n)
+
+    try:
+        yield advance
+    finally:
+        for bar in bars:
+            bar.close()
 
 
 def _plain(value: object) -> str:

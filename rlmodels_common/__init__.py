@@ -26,7 +26,7 @@ from .contract import check_checkpoint, parameter_shapes
 from .factory import Factory, UnknownNameError, normalize_key
 from .gauss_hermite import gauss_hermite, gauss_hermite_grid
 from .metadata import BUILT_IN, CELL_TYPES, MODEL_PARAMETERS, KnownNames, action_space_entry, check_metadata, jsonable
-from .tolerances import TOLERANCES, Tolerance, tolerance
+from .tolerances import FIRST_REFERENCE_RUNS, REFERENCE_FACTOR, REFERENCE_RUNS, TOLERANCES, Tolerance, tolerance
 
 __all__ = [
     "ACTIVATIONS",
@@ -37,10 +37,13 @@ __all__ = [
     "CheckpointError",
     "DEFAULT_ACTIVATION",
     "FORMAT_NAME",
+    "FIRST_REFERENCE_RUNS",
     "FORMAT_VERSION",
     "Factory",
     "KnownNames",
     "MODEL_PARAMETERS",
+    "REFERENCE_FACTOR",
+    "REFERENCE_RUNS",
     "TOLERANCES",
     "Tolerance",
     "UnknownNameError",

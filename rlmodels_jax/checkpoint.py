@@ -38,7 +38,7 @@ def load(path: PathLike, *, device: jax.Device | None = None, dtype: Any = None)
     unsupported format version, corrupt or truncated files.
     """
     known = KnownNames(Model.registered_names(), tuple(ACTIVATIONS), ActionSpace.registered_names())
-    model = load_model(path, Model.from_metadata, known)
+    model = load_model(path, Model._unfilled, known)
     if dtype is not None and dtype_name(dtype) != model.dtype:
         model = with_dtype(model, dtype)
     if device is not None:

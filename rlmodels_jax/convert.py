@@ -36,7 +36,7 @@ def from_jax(model: Model, with_carry: bool = False) -> Model:
 def with_dtype(model: Model, dtype: Any) -> Model:
     """A copy of ``model`` with parameters (and carry) cast to ``dtype``."""
     name = dtype_name(dtype)
-    copy = Model.from_metadata(model.type_name, {**model.metadata, "dtype": name})
+    copy = Model._unfilled(model.type_name, {**model.metadata, "dtype": name})
     copy.load_canonical_params({k: v.astype(name) for k, v in model.canonical_params().items()})
     copy.carry = map_carry(lambda a: as_numpy(a).astype(name), model.carry)
     return copy
@@ -45,7 +45,7 @@ def with_dtype(model: Model, dtype: Any) -> Model:
 def _convert(model: Any, expected: type, package: str, with_carry: bool) -> Model:
     if not isinstance(model, expected):
         raise TypeError(f"expected an {package}.Model, got {type(model).__name__}")
-    converted = rebuild(model, Model.from_metadata, "rlmodels_jax")
+    converted = rebuild(model, Model._unfilled, "rlmodels_jax")
     if with_carry:
         converted.carry = map_carry(as_numpy, model.carry)
     return converted

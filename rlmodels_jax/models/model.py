@@ -3,6 +3,8 @@ checks, orthogonal linear layers, the policy heads and the policy distribution."
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any, Mapping, Sequence
 
 import distrax
@@ -97,6 +99,18 @@ class Model(Factory, nnx.Module):
         if entry is not None:
             kwargs["action_space"] = ActionSpace.create(entry["type"], **entry["kwargs"])
         return cls.lookup(model_type)(key=key, **kwargs)
+
+    @classmethod
+    def _unfilled(cls, model_type: str, metadata: Mapping[str, Any]) -> "Model":
+        """The registered ``model_type`` with ``metadata``, built abstractly
+        (``nnx.eval_shape``, once per configuration): parameters are shapes only,
+        to be filled by ``load_canonical_params``; the recurrent state is zeros.
+        Running the initializers eagerly would compile each of them for nothing."""
+        graphdef, state = _abstract(cls, cls.lookup(model_type), model_type, json.dumps(dict(metadata), sort_keys=True))
+        model = nnx.merge(graphdef, state, copy=True)  # its own Variables: the cached state is shared
+        for _, var in nnx.to_flat_state(nnx.state(model, nnx.Not(nnx.Param))):
+            var.set_value(jax.device_put(np.zeros(var.shape, var.dtype)))
+        return model
 
     def canonical_params(self) -> dict[str, np.ndarray]:
         """Parameters as numpy arrays under their canonical (checkpoint) names."""
@@ -259,6 +273,14 @@ def mlp_layers(
         layers += [linear(in_features, size, scale, key, dtype), activation]
         in_features = size
     return layers
+
+
+@functools.lru_cache(maxsize=64)
+def _abstract(base: type, model_class: type, model_type: str, metadata: str) -> tuple[nnx.GraphDef, nnx.State]:
+    """The structure and abstract state of ``model_type`` (registered as
+    ``model_class``: part of the key, so a re-registered name is rebuilt) with
+    ``metadata`` (JSON)."""
+    return nnx.split(nnx.eval_shape(lambda: base.from_metadata(model_type, json.loads(metadata))))
 
 
 def _join(path: tuple[Any, ...]) -> str:

@@ -1,6 +1,15 @@
 """The golden cases: small models of every type, continuous (Box, MaxNorm, Free)
-and discrete, built with rlmodels_jax by ``make_golden.py``. Framework-free, so
-the torch tests can read the list."""
+and discrete, built with rlmodels_jax by ``make_golden.py``, and the rule both
+backends' golden tests hold their outputs to. Framework-free, so the torch
+tests can read them."""
+
+from typing import Mapping
+
+import numpy as np
+
+from rlmodels.parity.oracle import choice_excess, distance, excess
+from rlmodels.parity.records import SCALARS
+from rlmodels_common.tolerances import tolerance
 
 CASES = {
     "shared_box": ("SharedActorCritic", {
@@ -45,3 +54,20 @@ CASES = {
 
 BATCH = 4
 STEPS = 6
+
+
+def check(got: Mapping[str, np.ndarray], want: Mapping[str, np.ndarray], prefix: str, dtype: str) -> None:
+    """Each of ``got`` within the parity rule: against the stored float64 truth
+    (``truth.<key>``), with the stored JAX output as the float32 reference;
+    a deterministic discrete action by the truth's logits (ties allowed)."""
+    tol = tolerance(dtype)
+    for key, value in got.items():
+        name = f"{prefix}{key}"
+        truth = want[f"truth.{name}"]
+        if key == "deterministic" and f"{prefix}logits" in want:
+            truth_logits = want[f"truth.{prefix}logits"]
+            ratio = choice_excess(value, truth_logits, distance(want[f"{prefix}logits"], truth_logits), tol)
+        else:
+            ratio = excess(value, truth, distance(want[name], truth), tol, vector=None if key in SCALARS else 1)
+        worst = float(np.max(ratio)) if np.size(ratio) else 0.0
+        assert worst <= 1, f"{name}: {worst:.3g} times what the rule allows; got {value}, want {want[name]} (truth {truth})"

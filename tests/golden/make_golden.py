@@ -1,10 +1,12 @@
-"""Write the golden files: a checkpoint per case and the outputs rlmodels_jax
-gives on fixed inputs (``expected.safetensors``). Needs JAX; run from the
-repository root with ``python -m tests.golden.make_golden``. The torch tests
-load these without JAX and must reproduce the outputs; the JAX tests check the
-reference still does. ``python -m tests.golden.make_golden NAME...`` writes only
-the cases named (each case draws from its own seeded generator, so the others
-are untouched)."""
+"""Write the golden files: a checkpoint per case, the outputs rlmodels_jax
+gives on fixed inputs, and the float64 truth of those outputs (the same
+weights and inputs in float64, ``truth.*``), in ``expected.safetensors``.
+Needs JAX; run from the repository root with ``python -m tests.golden.make_golden [NAME...]``:
+only the cases named are written (each case draws from its own seeded
+generator, so the others are untouched); ``--truth`` adds the truth to existing
+files, leaving the rest as it is. The torch tests load these without JAX and
+must reproduce the outputs within the parity rule; the JAX tests check the
+reference still does."""
 
 from __future__ import annotations
 
@@ -51,16 +53,56 @@ def actions_for(model: rj.Model, pi, rng: np.random.Generator) -> jnp.ndarray:
     return model.bij.forward(jnp.asarray(x, dtype=model.dtype))
 
 
-def main(names: list[str]) -> None:
+def main(args: list[str]) -> None:
+    truth_only = "--truth" in args
+    names = [a for a in args if a != "--truth"]
     unknown = sorted(set(names) - set(CASES))
     if unknown:
         raise SystemExit(f"unknown golden cases {unknown}; the cases are {sorted(CASES)}")
     for name, (model_type, config) in CASES.items():
         if names and name not in names:
             continue
+        if truth_only:
+            add_truth(name)
+            continue
         # float32 cases run as JAX users run them: without 64-bit mode.
         with jax.enable_x64(config.get("dtype") == "float64"):
             write_case(name, model_type, config)
+        add_truth(name)
+
+
+def add_truth(name: str) -> None:
+    """Add ``truth.<key>`` for every output and carry of a case: the stored
+    checkpoint and inputs evaluated in float64."""
+    directory = HERE / name
+    arrays = safetensors.numpy.load_file(str(directory / "expected.safetensors"))
+    with jax.enable_x64(True):
+        model = rj.with_dtype(rj.load(directory / "checkpoint"), "float64")
+        truth = evaluate(model, arrays)
+    arrays = {k: v for k, v in arrays.items() if not k.startswith("truth.")}
+    arrays |= {f"truth.{k}": v for k, v in truth.items()}
+    safetensors.numpy.save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(directory / "expected.safetensors"))
+    print(f"added the float64 truth to {directory}")
+
+
+def evaluate(model: rj.Model, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every output and carry of ``model`` on the stored inputs, keyed as in the file."""
+    cast = lambda a: jnp.asarray(np.asarray(a, np.float64)) if a.dtype.kind == "f" else jnp.asarray(a)  # noqa: E731
+    if "x" in arrays:
+        pi, value = model(cast(arrays["x"]))
+        return {f"out.{k}": v for k, v in outputs(model, pi, value, cast(arrays["actions"])).items()}
+    out: dict[str, np.ndarray] = {}
+    names = list(carry_shapes(model.type_name, model.metadata))
+    xs, masks = arrays["xs"], arrays["masks"].astype(bool)
+    model.reset(xs[0].shape)
+    for t in range(STEPS):
+        pi, value = model(cast(xs[t]))
+        out |= {f"step{t}.out.{k}": v for k, v in outputs(model, pi, value, cast(arrays[f"step{t}.actions"])).items()}
+        model.reset(xs[t].shape, mask=masks[t])
+        out |= {f"step{t}.{n}": np.asarray(a) for n, a in zip(names, entries(model.carry))}
+    carry = from_entries(tuple(cast(arrays[f"seq.{n}0"]) for n in names))
+    pi, value = model(cast(xs), sequence=True, done=masks, initial_carry=carry)
+    return out | {f"seq.out.{k}": v for k, v in outputs(model, pi, value, cast(arrays["seq.actions"])).items()}
 
 
 def write_case(name: str, model_type: str, config: dict) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import jax.numpy as jnp
@@ -41,14 +42,23 @@ def observations(shape: tuple[int, ...], obs: int = 4, seed: int = 1) -> jnp.nda
     return jnp.asarray(np.random.default_rng(seed).standard_normal((*shape, obs)), jnp.float32)
 
 
+def sizes(low: int, high: int) -> st.SearchStrategy[int]:
+    """Sizes from ``low`` to ``high``; under the ``ci`` profile only the ends and
+    one between: JAX compiles every operation of an eager call once per shape,
+    and few shapes let examples share those compilations (``fuzz`` draws all)."""
+    if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci":
+        return st.sampled_from(sorted({low, (low + high) // 2, high}))
+    return st.integers(low, high)
+
+
 @st.composite
 def configs(draw, model_types=tuple(MODEL_TYPES)) -> tuple[str, dict[str, Any]]:
     """(model_type, constructor kwargs) over every option that changes the math."""
     model_type = draw(st.sampled_from(model_types))
-    layers = st.lists(st.integers(1, 7), max_size=3)
+    layers = st.lists(sizes(1, 7), max_size=3)
     kwargs: dict[str, Any] = {
-        "observation_space_size": draw(st.integers(1, 6)),
-        "action_space_size": draw(st.integers(1, 4)),
+        "observation_space_size": draw(sizes(1, 6)),
+        "action_space_size": draw(sizes(1, 4)),
         "activation": draw(st.sampled_from(sorted(ACTIVATIONS))),
         "discrete": draw(st.booleans()),
     }
@@ -58,13 +68,13 @@ def configs(draw, model_types=tuple(MODEL_TYPES)) -> tuple[str, dict[str, Any]]:
         kwargs["actor_architecture"] = draw(layers)
         kwargs["critic_architecture"] = draw(layers)
     elif model_type == "LSTMActorCritic":
-        kwargs["hidden_features"] = draw(st.integers(1, 7))
-        kwargs["lstm_features"] = draw(st.integers(1, 7))
+        kwargs["hidden_features"] = draw(sizes(1, 7))
+        kwargs["lstm_features"] = draw(sizes(1, 7))
         kwargs["cell_type"] = draw(st.sampled_from(["OptimizedLSTMCell", "LSTMCell"]))
     else:
-        kwargs["hidden_features"] = draw(st.integers(1, 7))
-        kwargs["gru_features"] = draw(st.one_of(st.just(kwargs["hidden_features"]), st.integers(1, 7)))
-        kwargs["num_layers"] = draw(st.integers(1, 3))
+        kwargs["hidden_features"] = draw(sizes(1, 7))
+        kwargs["gru_features"] = draw(st.one_of(st.just(kwargs["hidden_features"]), sizes(1, 7)))
+        kwargs["num_layers"] = draw(sizes(1, 3))
     if not kwargs["discrete"]:
         kwargs["actor_sigma_head"] = draw(st.booleans())
         a = kwargs["action_space_size"]

@@ -1,0 +1,344 @@
+"""Run an ``rlmodels_jax`` model on probe inputs through one compiled function.
+
+The model is split once into its static structure (``nnx.GraphDef``, hashable
+and equal for equal configurations) and its arrays; the whole probe (rollout,
+sequence, log-probs, entropies, values, carries and gradients) is one pure
+function jitted with the structure static. Examples that change only weights
+and inputs therefore reuse one compilation per configuration and input
+layout. The float64 truth runs the same function on the float64 structure of
+the same configuration, built abstractly (no initializer runs).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import functools
+import json
+from typing import Any
+
+import distrax
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+
+from rlmodels_common.carry import entries, from_entries, map_carry
+from rlmodels_jax import Model, deterministic_action
+from rlmodels_jax.models.mingru import _g, _highway
+
+from . import inputs as inputs_module
+from .inputs import ProbeInputs
+from .records import Probe, Record, segments, stacked
+
+Arrays = dict[str, Any]
+
+
+def run(
+    model: Model,
+    inputs: ProbeInputs,
+    dtype: str,
+    gradients: bool = True,
+    stages: bool = False,
+    nudge: tuple[int, str] | None = None,
+) -> Probe:
+    """``model`` evaluated in ``dtype`` on ``inputs`` (the model itself is not
+    touched: its carry, the rollout's start, is read, not advanced). ``nudge``
+    ``(seed, ulp_dtype)`` moves every parameter by at most one ``ulp_dtype`` ulp
+    at random first (the same moves for any ``dtype``; see ``inputs.nudge``)."""
+    with jax.enable_x64(True) if "float64" in (dtype, model.dtype) else contextlib.nullcontext():
+        graphdef, params, rest = _split(model, dtype, nudge)
+        arrays = _arrays(inputs, dtype)
+        outputs, grads = jax.device_get(_probe(graphdef, params, rest, arrays, gradients=gradients, stages=stages))
+    records = [] if model.carry is None else [Record("held carry", 0, {"held_carry": outputs.pop(0)["held_carry"]})]
+    labels = [(start, "rollout") for start, _ in segments(inputs)] + ([(0, "sequence")] if inputs.sequence else [])
+    for (first, label), (values, stage_values) in zip(labels, outputs):
+        records.append(Record(label, first, dict(values), dict(stage_values)))
+    if grads is not None:
+        grads = {".".join(map(str, path)): np.asarray(v) for path, v in nnx.to_flat_state(grads)}
+    return Probe(records, grads)
+
+
+def _split(model: Model, dtype: str, nudge: tuple[int, str] | None = None) -> tuple[nnx.GraphDef, nnx.State, nnx.State]:
+    """``model``'s structure for ``dtype`` and its arrays in ``dtype`` (parameters nudged if asked)."""
+    graphdef, params, rest = nnx.split(model, nnx.Param, ...)
+    if model.dtype == dtype and nudge is None:
+        return graphdef, params, rest
+    if model.dtype != dtype:
+        graphdef = _graphdef(model.type_name, json.dumps(model.metadata, sort_keys=True), dtype)
+    rng = None if nudge is None else np.random.default_rng(nudge[0])
+
+    def convert(a: jax.Array, moved: bool) -> jax.Array:
+        if not jnp.issubdtype(a.dtype, jnp.floating):
+            return a
+        a = np.asarray(a)
+        if moved and rng is not None:
+            a = inputs_module.nudge(a, nudge[1], rng)
+        # Cast in numpy: a cast on the device would compile one op per shape.
+        return jax.device_put(a.astype(dtype))
+
+    return graphdef, jax.tree.map(lambda a: convert(a, True), params), jax.tree.map(lambda a: convert(a, False), rest)
+
+
+@functools.lru_cache(maxsize=256)
+def _graphdef(model_type: str, metadata: str, dtype: str) -> nnx.GraphDef:
+    """The structure of ``model_type`` with ``metadata`` in ``dtype``, built
+    abstractly (``nnx.eval_shape``: shapes only, no initializer runs)."""
+    config = {**json.loads(metadata), "dtype": dtype}
+    return nnx.split(nnx.eval_shape(lambda: Model.from_metadata(model_type, config)), nnx.Param, ...)[0]
+
+
+def _arrays(inputs: ProbeInputs, dtype: str) -> Arrays:
+    """The probe inputs as a pytree of arrays: floats in ``dtype``, one entry per
+    stackable run of steps (see ``records.segments``)."""
+
+    def cast(a: np.ndarray | None) -> jax.Array | None:
+        # Cast in numpy: a cast on the device would compile one more op per shape.
+        if a is None:
+            return None
+        return jax.device_put(a.astype({"f": dtype, "i": np.int32}.get(a.dtype.kind, a.dtype), copy=False))
+
+    runs = [
+        {name: cast(stacked(steps, name)) for name in ("observation", "action", "noise", "reset")}
+        for _, steps in segments(inputs)
+    ]
+    seq = inputs.sequence
+    target = seq if seq is not None else inputs.steps[inputs.gradient_step]
+    gradient = {"observation": cast(target.observation), "action": cast(_gradient_action(target))}
+    if seq is None:
+        return {"runs": runs, "sequence": None, "gradient": gradient}
+    carry = None if seq.initial_carry is None else cast(seq.initial_carry)
+    sequence = {"observation": cast(seq.observation), "action": cast(seq.action), "noise": cast(seq.noise),
+                "done": cast(seq.done), "initial_carry": carry}  # fmt: skip
+    return {"runs": runs, "sequence": sequence, "gradient": {**gradient, "done": sequence["done"], "initial_carry": carry}}
+
+
+def _gradient_action(inputs: Any) -> np.ndarray:
+    return inputs.action if inputs.gradient_action is None else inputs.gradient_action
+
+
+def _pure_probe(graphdef: nnx.GraphDef, params: nnx.State, rest: nnx.State, arrays: Arrays, gradients: bool, stages: bool):
+    """Every record of the probe (and the gradients), as one pure function."""
+    model = nnx.merge(graphdef, params, rest)
+    recurrent = model.carry is not None
+    out: list[Any] = [{"held_carry": _stacked(model.carry)[None]}] if recurrent else []
+    for run_arrays in arrays["runs"]:
+        if recurrent:
+            out.append(_rollout(model, graphdef, params, run_arrays, stages))
+        else:  # feed-forward: a run of same-shaped steps is one call on the stacked batch
+            values, found, pi = _call(model, run_arrays, stages)
+            out.append((values | _outputs(model, pi, values["value"], run_arrays["action"], run_arrays["noise"]), found))
+    if arrays["sequence"] is not None:
+        out.append(_sequence(model, arrays["sequence"], stages))
+    grads = jax.grad(_loss, argnums=2)(graphdef, rest, params, arrays["gradient"]) if gradients else None
+    return out, grads
+
+
+FAST_COMPILE = {
+    "xla_backend_optimization_level": 0,
+    "xla_cpu_use_fusion_emitters": False,
+    "xla_llvm_disable_expensive_passes": True,
+}
+"""XLA options for the probe: its arrays are tiny, so code generation costs far
+more than the code saves (about 3x less compile time, a few ms more run time)."""
+
+
+def _jit(options: dict[str, Any] | None) -> Any:
+    return jax.jit(_pure_probe, static_argnames=("graphdef", "gradients", "stages"), compiler_options=options)
+
+
+_compiled = _jit(FAST_COMPILE)
+
+
+def _probe(*args: Any, **kwargs: Any) -> Any:
+    """The jitted probe; without the options if this XLA does not know them."""
+    global _compiled
+    try:
+        return _compiled(*args, **kwargs)
+    except jax.errors.JaxRuntimeError as e:
+        if "No such compile option" not in str(e):
+            raise
+        _compiled = _jit(None)
+        return _compiled(*args, **kwargs)
+
+
+def _call(model: Model, step: Arrays, stages: bool) -> tuple[Arrays, Arrays]:
+    """One call of the model (a rollout step): the policy's parameters, the
+    value, the carry after the reset, and (if asked) the intermediates."""
+    x = step["observation"]
+    found = _stages(model, x, _carry_for(model, x))[0] if stages else {}
+    pi, value = model(x)
+    if step["reset"] is not None:
+        model.reset(x.shape, mask=step["reset"])
+    if model.carry is not None:
+        return {**_parameters(pi), "value": value, "carry": _stacked(model.carry)}, found, pi
+    return {**_parameters(pi), "value": value}, found, pi
+
+
+def _rollout(model: Model, graphdef: nnx.GraphDef, params: nnx.State, run_arrays: Arrays, stages: bool):
+    """A run of same-shaped steps: the first outside a scan (it may re-allocate
+    the carry), the rest in ``lax.scan`` over the model's remaining state. The
+    log-probs, entropies and actions of the whole run are then computed at once,
+    by the policy class the model returned, on the stacked parameters."""
+    first, found, pi = _call(model, jax.tree.map(lambda a: a[0], run_arrays), stages)
+    stacked = jax.tree.map(lambda a: a[None], (first, found))
+    if run_arrays["observation"].shape[0] > 1:
+
+        def body(rest: nnx.State, step: Arrays):
+            m = nnx.merge(graphdef, params, rest)
+            return nnx.state(m, nnx.Not(nnx.Param)), _call(m, step, stages)[:2]
+
+        rest, later = jax.lax.scan(body, nnx.state(model, nnx.Not(nnx.Param)), jax.tree.map(lambda a: a[1:], run_arrays))
+        nnx.update(model, rest)
+        stacked = jax.tree.map(lambda a, b: jnp.concatenate([a, b]), stacked, later)
+    values, found = stacked
+    pi = _policy_like(pi, values)
+    return values | _outputs(model, pi, values["value"], run_arrays["action"], run_arrays["noise"]), found
+
+
+def _sequence(model: Model, seq: Arrays, stages: bool) -> tuple[Arrays, Arrays]:
+    carry = _unstacked(seq["initial_carry"])
+    pi, value = model(seq["observation"], sequence=True, done=seq["done"], initial_carry=carry)
+    outputs = _outputs(model, pi, value, seq["action"], seq["noise"])
+    if not stages:
+        return outputs, {}
+    start = carry if carry is not None else model.initial_carry(seq["observation"].shape[1:-1])
+
+    def body(carry, inputs):
+        x, done = inputs
+        found, carry = _stages(model, x, carry)
+        if done is not None:
+            carry = map_carry(lambda a: jnp.where(done.reshape(done.shape + (1,) * (a.ndim - done.ndim)), 0, a), carry)
+        return carry, found
+
+    return outputs, jax.lax.scan(body, start, (seq["observation"], seq["done"]))[1]
+
+
+def _loss(graphdef: nnx.GraphDef, rest: nnx.State, params: nnx.State, target: Arrays) -> jax.Array:
+    """``sum(log_prob(gradient action) + entropy + value)`` on the gradient target."""
+    model = nnx.merge(graphdef, params, rest)
+    if "done" in target:
+        pi, value = model(target["observation"], sequence=True, done=target["done"], initial_carry=_unstacked(target["initial_carry"]))
+    else:
+        pi, value = model(target["observation"])
+    return jnp.sum(pi.log_prob(target["action"]) + pi.entropy() + value[..., 0])
+
+
+def _stacked(carry: Any) -> jax.Array:
+    """A carry's entries stacked along a new leading axis (``records``' ``carry``)."""
+    return jnp.stack(entries(carry))
+
+
+def _unstacked(stacked: jax.Array | None) -> Any:
+    """The carry a model takes, from its stacked entries (None stays None)."""
+    return None if stacked is None else from_entries(tuple(stacked))
+
+
+def _parameters(pi: Any) -> Arrays:
+    if isinstance(pi, distrax.Categorical):
+        return {"logits": pi.logits}
+    return {"loc": pi.distribution.loc, "scale": pi.distribution.scale_diag}
+
+
+def _policy_like(pi: Any, values: Arrays) -> Any:
+    """A policy of ``pi``'s classes (and bijector) on the parameters in ``values``."""
+    if isinstance(pi, distrax.Categorical):
+        return type(pi)(logits=values["logits"])
+    return type(pi)(type(pi.distribution)(values["loc"], values["scale"]), pi.bijector)
+
+
+def _outputs(model: Model, pi: Any, value: jax.Array, action: jax.Array, noise: jax.Array) -> Arrays:
+    out = {**_parameters(pi), "value": value, "log_prob": pi.log_prob(action), "entropy": pi.entropy(),
+           "deterministic": deterministic_action(pi)}  # fmt: skip
+    if isinstance(pi, distrax.Categorical):
+        scores = pi.logits + noise  # Gumbel-max
+        return out | {"sample": jnp.argmax(scores, axis=-1), "deterministic:scores": pi.logits, "sample:scores": scores}
+    base = pi.distribution
+    out["sample"] = model.bij.forward(base.loc + base.scale_diag * noise)
+    if action.dtype == jnp.float64:  # the truth: how far a relative change of the action moves log_prob
+        d_action = jax.grad(lambda a: jnp.sum(pi.log_prob(a)))(action)  # rows are independent
+        out["log_prob:sensitivity"] = jnp.sum(jnp.abs(d_action * action), axis=-1)
+    return out
+
+
+# -- intermediates, to locate where two implementations part -------------------
+
+
+def _carry_for(model: Model, x: jax.Array) -> Any:
+    """The carry a single step on ``x`` starts from (zeros after a batch-shape change)."""
+    carry = model.carry
+    if carry is None:
+        return None
+    fresh = model.initial_carry(x.shape[:-1])
+    return carry if entries(carry)[0].shape == entries(fresh)[0].shape else fresh
+
+
+def _stages(model: Model, x: jax.Array, carry: Any) -> tuple[Arrays, Any]:
+    """The model's intermediates for one step, in the order it computes them, by
+    the names of the layers that produce them; and the carry after the cell.
+    (An OrderedDict: JAX keeps its order through jit, where a dict's keys are sorted.)"""
+    out: Arrays = collections.OrderedDict()
+    if hasattr(model, "mingru_kernel"):
+        return _mingru_stages(out, model, x, carry)
+    if hasattr(model, "cell"):
+        features = _layers(out, "encoder", model.encoder, x)
+        out["cell.gates"] = _gates(model.cell, features, carry[1])
+        carry, features = model.cell(carry, features)
+        out["cell.c"], out["cell.h"] = carry
+        actor = critic = features
+    elif hasattr(model, "network"):
+        actor = critic = _layers(out, "network", model.network, x)
+    else:
+        actor, critic = _layers(out, "actor_torso", model.actor_torso, x), x
+    out["actor_mu"] = mu = model.actor_mu(actor)
+    _sigma(out, model, actor, mu)
+    if isinstance(model.critic, nnx.Sequential):
+        _layers(out, "critic", model.critic, critic)
+    else:
+        out["critic"] = model.critic(critic)
+    if model.bij is not None:  # the deterministic action (the inverse, on given actions, is log_prob's)
+        out["bij.forward"] = model.bij.forward(mu)
+    return out, carry
+
+
+def _mingru_stages(out: Arrays, model: Model, x: jax.Array, h: jax.Array) -> tuple[Arrays, jax.Array]:
+    """A MinGRU step's intermediates: encoder, ``proj_in``, per layer the
+    pre-activations (hidden, gate, proj), the new carry and the highway's
+    output, then the fused head (mean or logits, and value)."""
+    y = _layers(out, "encoder", model.encoder, x)
+    if model.proj_in is not None:
+        y = out["proj_in"] = model.proj_in(y)
+    kernel, carry = model.mingru_kernel[...], []
+    for layer in range(model.num_layers):
+        pre = out[f"mingru_kernel.{layer}"] = y @ kernel[layer]
+        hidden, gate, proj = jnp.split(pre, 3, axis=-1)
+        w = jax.nn.sigmoid(gate)
+        new = out[f"mingru.{layer}.h"] = (1 - w) * h[..., layer, :] + w * _g(hidden)
+        y = out[f"mingru.{layer}.out"] = _highway(y, new, proj)
+        carry.append(new)
+    out["fused_head"] = fused = model.fused_head(y)
+    mu = fused[..., :-1]
+    _sigma(out, model, y, mu)
+    if model.bij is not None:
+        out["bij.forward"] = model.bij.forward(mu)
+    return out, jnp.stack(carry, axis=-2)
+
+
+def _sigma(out: Arrays, model: Model, features: jax.Array, mu: jax.Array) -> None:
+    if model.actor_sigma is not None:
+        _layers(out, "actor_sigma", model.actor_sigma, features)
+    elif model.log_std is not None:
+        out["log_std"] = jnp.broadcast_to(jnp.exp(model.log_std[0]), mu.shape)
+
+
+def _layers(out: Arrays, name: str, sequential: nnx.Sequential, x: jax.Array) -> jax.Array:
+    for index, layer in enumerate(sequential.layers):
+        x = out[f"{name}.layers.{index}"] = layer(x)
+    return x
+
+
+def _gates(cell: nnx.Module, x: jax.Array, h: jax.Array) -> jax.Array:
+    """The LSTM pre-activations, gates i, f, g, o along the last axis ``(..., 4H)``."""
+    if hasattr(cell, "dense_i"):  # OptimizedLSTMCell: fused kernels
+        return cell.dense_i(x) + cell.dense_h(h)
+    return jnp.concatenate([getattr(cell, f"i{g}")(x) + getattr(cell, f"h{g[0]}")(h) for g in ("i", "f_", "g", "o")], -1)

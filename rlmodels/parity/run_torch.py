@@ -1,0 +1,200 @@
+"""Run an ``rlmodels_torch`` model on probe inputs: the mirror image of ``run_jax``.
+
+Eager torch, as users run it: each rollout step is one call of the model,
+records are stacked per run of same-shaped steps so they line up with the
+JAX records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.distributions import Categorical
+
+import rlmodels_torch
+from rlmodels_common.carry import entries, from_entries, map_carry
+from rlmodels_torch import Model, deterministic_action
+from rlmodels_torch.models.mingru import _g
+
+from .inputs import ProbeInputs, SequenceInputs, StepInputs
+from .records import Probe, Record, segments
+
+Tensors = dict[str, torch.Tensor]
+
+
+def run(model: Model, inputs: ProbeInputs, dtype: str, gradients: bool = True, stages: bool = False) -> Probe:
+    """``model`` evaluated in ``dtype`` on ``inputs``; its carry (the rollout's
+    start) is given back afterwards."""
+    if model.dtype != dtype:
+        model = rlmodels_torch.with_dtype(model, dtype)
+    kind = getattr(torch, dtype)
+    saved = map_carry(lambda a: a.detach().clone(), model.carry)
+    records = [] if saved is None else [Record("held carry", 0, {"held_carry": _stacked(saved)[None].numpy()})]
+    # One thread: the probe's tensors are tiny, and torch's thread pool next to
+    # XLA's in one process slows small ops down by a factor of 10 to 100.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        if saved is not None:
+            model.carry = map_carry(torch.clone, saved)
+        with torch.no_grad():
+            for start, steps in segments(inputs):
+                calls = [_call(model, step, kind, stages) for step in steps]
+                records.append(Record("rollout", start, _stack([c[0] for c in calls]), _stack([c[1] for c in calls])))
+            if inputs.sequence is not None:
+                records.append(Record("sequence", 0, *_sequence(model, inputs.sequence, kind, stages)))
+        grads = _gradients(model, inputs, kind) if gradients else None
+    finally:
+        torch.set_num_threads(threads)
+        if saved is not None:
+            model.carry = saved
+    return Probe(records, grads)
+
+
+def _stack(values: list[Tensors]) -> dict[str, np.ndarray]:
+    return {name: torch.stack([v[name] for v in values]).numpy() for name in values[0]}
+
+
+def _call(model: Model, step: StepInputs, kind: torch.dtype, stages: bool) -> tuple[Tensors, Tensors]:
+    x = torch.as_tensor(step.observation, dtype=kind)
+    action = _action(model, step.action, kind)
+    found = _stages(model, x, _carry_for(model, x))[0] if stages else {}
+    pi, value = model(x)
+    outputs = _outputs(model, pi, value, action, torch.as_tensor(step.noise, dtype=kind))
+    if step.reset is not None:
+        model.reset(tuple(x.shape), mask=step.reset)
+    if model.carry is not None:
+        outputs["carry"] = _stacked(model.carry)
+    return outputs, found
+
+
+def _sequence(model: Model, seq: SequenceInputs, kind: torch.dtype, stages: bool) -> tuple[dict, dict]:
+    x = torch.as_tensor(seq.observation, dtype=kind)
+    carry = _unstacked(seq.initial_carry, kind)
+    pi, value = model(x, sequence=True, done=seq.done, initial_carry=carry)
+    action = _action(model, seq.action, kind)
+    outputs = {k: v.numpy() for k, v in _outputs(model, pi, value, action, torch.as_tensor(seq.noise, dtype=kind)).items()}
+    if not stages:
+        return outputs, {}
+    if carry is None:
+        carry = model.initial_carry(tuple(x.shape[1:-1]))
+    found = []
+    for t in range(x.shape[0]):
+        values, carry = _stages(model, x[t], carry)
+        if seq.done is not None:
+            done = torch.as_tensor(seq.done[t])
+            carry = map_carry(lambda a: torch.where(done.reshape(done.shape + (1,) * (a.ndim - done.ndim)), 0.0, a), carry)
+        found.append(values)
+    return outputs, _stack(found) if found else {}
+
+
+def _gradients(model: Model, inputs: ProbeInputs, kind: torch.dtype) -> dict[str, np.ndarray]:
+    target: StepInputs | SequenceInputs = inputs.sequence if inputs.sequence is not None else inputs.steps[inputs.gradient_step]
+    action = _action(model, target.action if target.gradient_action is None else target.gradient_action, kind)
+    x = torch.as_tensor(target.observation, dtype=kind)
+    model.zero_grad(set_to_none=True)
+    if isinstance(target, SequenceInputs):
+        pi, value = model(x, sequence=True, done=target.done, initial_carry=_unstacked(target.initial_carry, kind))
+    else:
+        pi, value = model(x)
+    torch.sum(pi.log_prob(action) + pi.entropy() + value[..., 0]).backward()
+    grads = model.canonical_grads()
+    model.zero_grad(set_to_none=True)
+    return grads
+
+
+def _stacked(carry: Any) -> torch.Tensor:
+    """A carry's entries stacked along a new leading axis (``records``' ``carry``)."""
+    return torch.stack(entries(carry))
+
+
+def _unstacked(stacked: np.ndarray | None, kind: torch.dtype) -> Any:
+    """The carry a model takes, from its stacked entries (None stays None)."""
+    return None if stacked is None else from_entries(tuple(torch.as_tensor(stacked, dtype=kind)))
+
+
+def _action(model: Model, action: np.ndarray, kind: torch.dtype) -> torch.Tensor:
+    return torch.as_tensor(action) if model.discrete else torch.as_tensor(action, dtype=kind)
+
+
+def _outputs(model: Model, pi: Any, value: torch.Tensor, action: torch.Tensor, noise: torch.Tensor) -> Tensors:
+    out = {"value": value, "log_prob": pi.log_prob(action), "entropy": pi.entropy(), "deterministic": deterministic_action(pi)}
+    if isinstance(pi, Categorical):
+        return out | {"logits": pi.logits, "sample": torch.argmax(pi.logits + noise, dim=-1)}  # Gumbel-max
+    base = pi.distribution.base_dist
+    return out | {"loc": base.loc, "scale": base.scale, "sample": model.bij(base.loc + base.scale * noise)}
+
+
+# -- intermediates, to locate where two implementations part -------------------
+
+
+def _carry_for(model: Model, x: torch.Tensor) -> Any:
+    """The carry a single step on ``x`` starts from (zeros after a batch-shape change)."""
+    carry = model.carry
+    if carry is None:
+        return None
+    fresh = model.initial_carry(tuple(x.shape[:-1]))
+    return carry if entries(carry)[0].shape == entries(fresh)[0].shape else fresh
+
+
+def _stages(model: Model, x: torch.Tensor, carry: Any) -> tuple[Tensors, Any]:
+    """The model's intermediates for one step, named and ordered as ``run_jax._stages``."""
+    out: Tensors = {}
+    if hasattr(model, "mingru_kernel"):
+        return _mingru_stages(out, model, x, carry)
+    if hasattr(model, "cell"):
+        features = _layers(out, "encoder", model.encoder, x)
+        cell = model.cell
+        out["cell.gates"] = F.linear(features, cell.weight_ih, cell.bias_ih) + F.linear(carry[1], cell.weight_hh, cell.bias_hh)
+        carry = cell.step(features, carry)
+        out["cell.c"], out["cell.h"] = carry
+        actor = critic = carry[1]
+    elif hasattr(model, "network"):
+        actor = critic = _layers(out, "network", model.network, x)
+    else:
+        actor, critic = _layers(out, "actor_torso", model.actor_torso, x), x
+    out["actor_mu"] = mu = model.actor_mu(actor)
+    _sigma(out, model, actor, mu)
+    if hasattr(model.critic, "layers"):
+        _layers(out, "critic", model.critic, critic)
+    else:
+        out["critic"] = model.critic(critic)
+    if model.bij is not None:  # the deterministic action (the inverse, on given actions, is log_prob's)
+        out["bij.forward"] = model.bij(mu)
+    return out, carry
+
+
+def _mingru_stages(out: Tensors, model: Model, x: torch.Tensor, h: torch.Tensor) -> tuple[Tensors, torch.Tensor]:
+    """A MinGRU step's intermediates, named and ordered as ``run_jax._mingru_stages``."""
+    y = _layers(out, "encoder", model.encoder, x)
+    if model.proj_in is not None:
+        y = out["proj_in"] = model.proj_in(y)
+    carry = []
+    for layer, kernel in enumerate(model.mingru_kernel):
+        pre = out[f"mingru_kernel.{layer}"] = y @ kernel
+        hidden, gate, proj = pre.chunk(3, -1)
+        new = out[f"mingru.{layer}.h"] = torch.lerp(h.select(-2, layer), _g(hidden), torch.sigmoid(gate))
+        y = out[f"mingru.{layer}.out"] = torch.lerp(y, new, torch.sigmoid(proj))
+        carry.append(new)
+    out["fused_head"] = fused = model.fused_head(y)
+    mu = fused[..., :-1]
+    _sigma(out, model, y, mu)
+    if model.bij is not None:
+        out["bij.forward"] = model.bij(mu)
+    return out, torch.stack(carry, -2)
+
+
+def _sigma(out: Tensors, model: Model, features: torch.Tensor, mu: torch.Tensor) -> None:
+    if model.actor_sigma is not None:
+        _layers(out, "actor_sigma", model.actor_sigma, features)
+    elif model.log_std is not None:
+        out["log_std"] = torch.exp(model.log_std[0]).expand_as(mu)
+
+
+def _layers(out: Tensors, name: str, sequential: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    for index, layer in enumerate(sequential.layers):
+        x = out[f"{name}.layers.{index}"] = layer(x)
+    return x
