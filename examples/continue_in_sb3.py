@@ -6,8 +6,8 @@ from stable_baselines3 import PPO
 import rlmodels_torch as rt
 from rlmodels.sb3 import Policy, RecurrentPolicy
 
-model = rt.load("out/policy")                                    # e.g. written by rlmodels_jax; MLP or LSTM
-Algorithm, policy = (RecurrentPPO, RecurrentPolicy) if isinstance(model, rt.LSTMActorCritic) else (PPO, Policy)
+model = rt.load("out/policy")                                    # e.g. written by rlmodels_jax; MLP, LSTM or MinGRU
+Algorithm, policy = (RecurrentPPO, RecurrentPolicy) if model.carry is not None else (PPO, Policy)
 algo = Algorithm(policy, "Pendulum-v1", policy_kwargs={"model": model}, n_steps=128, batch_size=64, seed=0)
 algo.learn(256)
 obs = algo.get_env().reset()

@@ -148,7 +148,10 @@ def read_checkpoint(path: PathLike) -> Checkpoint:
         with open(config_path, encoding="utf-8") as f:
             config = json.load(f)
     except FileNotFoundError:
-        raise CheckpointError(f"{path} is not a checkpoint: {CONFIG_FILE} is missing") from None
+        hint = ""
+        if any(p.name.isdigit() and p.is_dir() for p in path.iterdir()) or (path / "model_metadata").is_dir():
+            hint = f" (step folders: a JaxDEM/Orbax checkpoint? convert it with rlmodels import-jaxdem {path} -o OUT)"
+        raise CheckpointError(f"{path} is not a checkpoint: {CONFIG_FILE} is missing{hint}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise CheckpointError(f"{config_path} is corrupt or truncated: {e}") from None
     if not isinstance(config, dict):

@@ -35,7 +35,7 @@ def test_continue_in_torchrl(tmp_path):
     assert_trained(tmp_path, "pendulum_lstm", "policy-torchrl")
 
 
-@pytest.mark.parametrize("case, algorithm", [("pendulum_mlp", "PPO"), ("pendulum_lstm", "RecurrentPPO")])
+@pytest.mark.parametrize("case, algorithm", [("pendulum_mlp", "PPO"), ("pendulum_lstm", "RecurrentPPO"), ("pendulum_mingru", "RecurrentPPO")])
 def test_continue_in_sb3(tmp_path, case, algorithm):
     out = run_example(tmp_path, "continue_in_sb3.py", case)
     assert out.startswith(f"{algorithm} (1, 1) ") and out.strip().endswith("out/policy-sb3")

@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -96,6 +97,13 @@ def test_a_file_is_not_a_checkpoint(tmp_path):
     with pytest.raises(CheckpointError, match="is not a directory"):
         read_checkpoint(tmp_path / "f")
     assert not fmt.is_checkpoint(tmp_path / "f")
+
+
+def test_a_jaxdem_directory_is_pointed_to_the_importer():
+    with pytest.raises(CheckpointError, match=r"config.json is missing \(step folders: a JaxDEM/Orbax checkpoint\? convert it with rlmodels import-jaxdem .*orbax -o OUT\)"):
+        read_checkpoint(Path(__file__).parents[1] / "jaxdem" / "head" / "lstm_box" / "orbax")
+    with pytest.raises(CheckpointError, match=r"config.json is missing$"):
+        read_checkpoint(Path(__file__).parent)
 
 
 @pytest.mark.parametrize("umask", [0o000, 0o002, 0o022, 0o027, 0o077])
