@@ -51,6 +51,11 @@ def sizes(low: int, high: int) -> st.SearchStrategy[int]:
     return st.integers(low, high)
 
 
+def batch_shapes() -> st.SearchStrategy[tuple[int, ...]]:
+    """Batch shapes (), (B,) and (B0, B1), from :func:`sizes` (few under ``ci``)."""
+    return st.one_of(st.just(()), sizes(1, 4).map(lambda b: (b,)), st.tuples(sizes(1, 3), sizes(1, 3)))
+
+
 @st.composite
 def configs(draw, model_types=tuple(MODEL_TYPES)) -> tuple[str, dict[str, Any]]:
     """(model_type, constructor kwargs) over every option that changes the math."""

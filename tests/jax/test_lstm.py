@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 import rlmodels_jax as rj
 from tests.agree import assert_agree
-from tests.jax.builders import build, observations, randomize, sizes
+from tests.jax.builders import batch_shapes, build, observations, randomize, sizes
 
-BATCHES = st.one_of(st.just(()), sizes(1, 4).map(lambda b: (b,)), st.tuples(sizes(1, 3), sizes(1, 3)))
+BATCHES = batch_shapes()
 """Batch shapes (), (B,) and (B0, B1): reset(mask=done[t]) mirrors sequence mode's done for each."""
 
 

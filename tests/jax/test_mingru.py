@@ -12,10 +12,10 @@ from hypothesis.extra import numpy as hnp
 
 import rlmodels_jax as rj
 from tests.agree import assert_agree, assert_agree_at_scale
-from tests.jax.builders import build, observations, randomize
+from tests.jax.builders import batch_shapes, build, observations, randomize, sizes
 from tests.numpy_oracle import forward, mingru_rollout
 
-BATCHES = st.lists(st.integers(1, 3), max_size=2).map(tuple)
+BATCHES = batch_shapes()
 """Batch shapes (), (B,) and (B0, B1)."""
 
 
@@ -170,11 +170,12 @@ def single_steps(model, x, done, carry):
 def rollouts(draw, dtype):
     """A MinGRU configuration, its weights' scale and seed, and a rollout with
     resets from an initial carry that may hold zeros, tiny and negative entries."""
-    T, batch = draw(st.integers(1, 10)), draw(BATCHES)
-    hidden = draw(st.integers(1, 6))
+    # Sizes from few values under ci: each new shape compiles the scan afresh.
+    T, batch = draw(sizes(1, 10)), draw(BATCHES)
+    hidden = draw(sizes(1, 6))
     config = {
-        "hidden_features": hidden, "gru_features": draw(st.one_of(st.just(hidden), st.integers(1, 6))),
-        "num_layers": draw(st.integers(1, 3)), "discrete": draw(st.booleans()),
+        "hidden_features": hidden, "gru_features": draw(st.one_of(st.just(hidden), sizes(1, 6))),
+        "num_layers": draw(sizes(1, 3)), "discrete": draw(st.booleans()),
     }  # fmt: skip
     width = 32 if dtype == "float32" else 64
     floats = st.floats(-3, 3, width=width)
