@@ -207,6 +207,10 @@ def export(model: rt.Model, path: str | Path, format: str | None = None, stochas
                 dynamo=True,
                 # from opset 20 Gelu is one op, which onnxruntime computes in float32 for float64 inputs
                 opset_version=18,
+                # onnxscript's optimizer removes a multiply by any scalar within 1e-5 of 1
+                # as a no-op: the Box and MaxNorm scale (1 - eps) * half-width vanished and
+                # actions grew by eps. onnxruntime optimises the graph when it loads it.
+                optimize=False,
                 external_data=False,
                 verbose=False,
             )

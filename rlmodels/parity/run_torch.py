@@ -17,7 +17,7 @@ from torch.distributions import Categorical
 import rlmodels_torch
 from rlmodels_common.carry import entries, from_entries, map_carry
 from rlmodels_torch import Model, deterministic_action
-from rlmodels_torch.models.mingru import _g
+from rlmodels_torch.models.mingru import _g, _highway
 
 from .inputs import ProbeInputs, SequenceInputs, StepInputs
 from .records import Probe, Record, segments
@@ -176,8 +176,9 @@ def _mingru_stages(out: Tensors, model: Model, x: torch.Tensor, h: torch.Tensor)
     for layer, kernel in enumerate(model.mingru_kernel):
         pre = out[f"mingru_kernel.{layer}"] = y @ kernel
         hidden, gate, proj = pre.chunk(3, -1)
-        new = out[f"mingru.{layer}.h"] = torch.lerp(h.select(-2, layer), _g(hidden), torch.sigmoid(gate))
-        y = out[f"mingru.{layer}.out"] = torch.lerp(y, new, torch.sigmoid(proj))
+        w = torch.sigmoid(gate)
+        new = out[f"mingru.{layer}.h"] = (1 - w) * h.select(-2, layer) + w * _g(hidden)
+        y = out[f"mingru.{layer}.out"] = _highway(y, new, proj)
         carry.append(new)
     out["fused_head"] = fused = model.fused_head(y)
     mu = fused[..., :-1]

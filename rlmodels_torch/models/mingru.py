@@ -39,7 +39,6 @@ class MinGRUActorCritic(Model):
         s = sigmoid(proj)
         y = s * h + (1 - s) * y             # highway: the next layer's input
 
-    (the two blends run as ``torch.lerp``, one op each for the same function).
     The standard deviation is ``log_std`` ``(1, A)`` or, with
     ``actor_sigma_head``, a softplus head on the last layer's ``y``.
 
@@ -194,11 +193,12 @@ class MinGRUActorCritic(Model):
         carry = []
         for layer, kernel in enumerate(self.mingru_kernel):
             hidden, gate, proj = (y @ kernel).chunk(3, -1)
-            # lerp(h, g, w) = h + w (g - h) is (1 - w) h + w g in one op (JAX writes
-            # the latter; the two differ by rounding): half the ops of a step,
-            # which at batch 1 is all launch overhead.
-            carry.append(torch.lerp(h.select(-2, layer), _g(hidden), torch.sigmoid(gate)))
-            y = torch.lerp(y, carry[-1], torch.sigmoid(proj))  # the highway s h + (1 - s) y
+            # JAX's formula, not torch.lerp (h + w (g - h), one op fewer): with an
+            # unbounded g a long rollout amplifies rounding, and the same formula
+            # keeps torch as close to the float64 truth as the reference is.
+            w = torch.sigmoid(gate)
+            carry.append((1 - w) * h.select(-2, layer) + w * _g(hidden))
+            y = _highway(y, carry[-1], proj)
         return y, torch.stack(carry, -2) if len(carry) > 1 else carry[0].unsqueeze(-2)
 
     def _sequence(self, x: torch.Tensor, initial_carry: Any, done: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -264,6 +264,11 @@ class MinGRUActorCritic(Model):
             "remat": self.remat,
             "carry_leading_shape": list(self.carry_leading_shape),
         }
+
+
+def _highway(y: torch.Tensor, h: torch.Tensor, proj: torch.Tensor) -> torch.Tensor:
+    s = torch.sigmoid(proj)
+    return s * h + (1 - s) * y
 
 
 def _g(x: torch.Tensor) -> torch.Tensor:

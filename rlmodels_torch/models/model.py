@@ -209,7 +209,9 @@ class Model(Factory, nn.Module):
     def _distribution(self, mu: torch.Tensor, features: torch.Tensor) -> Policy:
         """The policy distribution with mean (or logits) ``mu`` ``(..., A)`` for actor features ``(..., F)``."""
         if self.discrete:
-            return Categorical(logits=mu, validate_args=False)
+            # Normalised as distrax does (x - max - log sum exp(x - max)): torch's own
+            # logits - logsumexp(logits) rounds at the size of the largest logit.
+            return Categorical(logits=torch.log_softmax(mu, -1), validate_args=False)
         if self.actor_sigma is not None:
             std = self.actor_sigma(features)
         else:

@@ -199,6 +199,15 @@ def test_onnxruntime_float64_gaps_are_reported_not_hidden(tmp_path):
     assert ex.verify(model, ex.export(model, tmp_path / "leaky.pt", "torchscript"), "torchscript").ok
 
 
+def test_a_scale_within_1e_5_of_one_survives_the_onnx_export(tmp_path):
+    """Box(-1, 1) scales by 1 - 1e-6: an optimizer that drops a multiply by
+    "about 1" moves the actions by 1e-6, which float64 shows."""
+    model = build("SharedActorCritic", action_space=rt.Box(-1.0, 1.0), dtype="float64")
+    randomize(model)
+    result = ex.verify(model, ex.export(model, tmp_path / "policy.onnx", "onnx"), "onnx")
+    assert result.ok and result.max_abs["action"] < 1e-12, result
+
+
 @pytest.mark.parametrize("format", FORMATS)
 @pytest.mark.parametrize("model_type, stochastic", [("LSTMActorCritic", True), ("MinGRUActorCritic", False), ("ActorCritic", False)])
 def test_every_exported_file_carries_its_manifest(tmp_path, capsys, format, model_type, stochastic):
