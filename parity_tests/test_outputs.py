@@ -2,7 +2,7 @@
 and both dtypes, the torch model computes what the JAX model computes:
 distribution parameters, log_prob of shared actions (inside, within 1e-6 of
 and beyond the bounds), entropy, deterministic action, samples from shared base
-noise, values, metadata, LSTM carries over 50+ step rollouts with masked resets
+noise, values, metadata, LSTM and MinGRU carries over 50+ step rollouts with masked resets
 and batch-shape changes, sequences with done and initial_carry, and gradients
 of log_prob + entropy + value with respect to every parameter."""
 

@@ -3,8 +3,8 @@
 Both run on the same probe inputs (``inputs``): distribution parameters,
 log-probabilities of given actions (inside, on and beyond bounded action
 spaces), entropies, deterministic actions, samples from shared base noise,
-values, LSTM carries over a rollout with resets and batch-shape changes and a
-sequence with ``done`` and an initial carry, and gradients of
+values, recurrent carries (LSTM, MinGRU) over a rollout with resets and
+batch-shape changes and a sequence with ``done`` and an initial carry, and gradients of
 ``log_prob + entropy + value`` with respect to every parameter. The JAX model
 evaluated in float64 on the same weights and inputs is the truth; the JAX
 model in the compared dtype sets how far from it rounding alone can go
