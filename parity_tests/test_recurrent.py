@@ -70,4 +70,8 @@ def test_sequence_in_one_framework_equals_single_steps_in_the_other(case, dtype,
         truth = run(rj.with_dtype(jax_model, "float64"), x.astype("float64"), done, wide, sequence=True)
     ratio = excess(candidate, truth, distance(reference, truth), tolerance(dtype))
     assert ratio.max() <= 1, (ratio.max(), candidate, reference, truth)
+    if model_type == "LSTMActorCritic":
+        # The LSTM's two modes compute the same steps in the same order: the
+        # plain tolerance holds between the frameworks directly, too.
+        assert tolerance(dtype).error(candidate, reference) <= 1, (candidate, reference)
 
