@@ -26,7 +26,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 import pytest  # noqa: E402
 
-from rlmodels.parity import report as reports  # noqa: E402
+from rlmodels.parity import assess  # noqa: E402
 
 _largest: dict[tuple[str, str], tuple[float, float, float]] = {}
 _reports = {"within": 0, "outside": 0}
@@ -34,7 +34,7 @@ _reports = {"within": 0, "outside": 0}
 
 @pytest.fixture(autouse=True, scope="session")
 def _record_reports():
-    build = reports.build
+    build = assess.build
 
     def recording(*args, **kwargs):
         report = build(*args, **kwargs)
@@ -49,9 +49,9 @@ def _record_reports():
                 _largest[key] = (max(ratio, o.ratio), max(torch_abs, o.max_abs), max(jax_abs, o.reference_abs))
         return report
 
-    reports.build = recording
+    assess.build = recording
     yield
-    reports.build = build
+    assess.build = build
 
 
 def pytest_sessionfinish(session):

@@ -9,7 +9,7 @@ import rlmodels_torch as rt
 from rlmodels import compare, compare_checkpoint
 from rlmodels.parity import oracle
 from rlmodels.parity.records import OUTPUTS, Probe, Record
-from rlmodels.parity.report import build
+from rlmodels.parity.assess import build
 from rlmodels_common.tolerances import REFERENCE_FACTOR, tolerance
 
 pytestmark = pytest.mark.xdist_group("compare-api")  # one configuration: compiled once

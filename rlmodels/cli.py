@@ -238,7 +238,7 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     p = command(
         "import-jaxdem",
-        "import a JaxDEM (Orbax) checkpoint as a portable checkpoint, checked against JaxDEM's forward in numpy",
+        "import a JaxDEM (Orbax) checkpoint as a portable checkpoint, checked against the numpy reference forward",
     )
     p.add_argument("directory", help="the JaxDEM checkpoint directory (holding numbered step folders) or one step folder")
     p.add_argument("--step", type=int, help="step to import (default: the latest)")

@@ -1,5 +1,6 @@
 """``rlmodels import-jaxdem``: a JaxDEM checkpoint to a portable checkpoint,
-checked against JaxDEM's forward pass recomputed in numpy from the arrays read."""
+checked against the numpy reference forward (``rlmodels_common.reference``)
+on the parameters mapped from the arrays read."""
 
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ import numpy as np
 
 from rlmodels_common.carry import entries, from_entries, map_carry
 from rlmodels_common.checkpoint_format import PathLike
-from rlmodels_common.contract import carry_shapes
 from rlmodels_common.convert import as_numpy, require
 from rlmodels_common.jaxdem import Imported, convert, read_directory
-from rlmodels_common.jaxdem_forward import NUMPY_ACTIVATIONS, jaxdem_forward
+from rlmodels_common.reference import NUMPY_ACTIVATIONS, forward
 from rlmodels_common.tolerances import tolerance
 
 CHECK_STEPS = 3
@@ -45,8 +45,8 @@ class ImportReport:
         verdict = "agrees with" if self.ok else "DISAGREES with"
         return (
             f"{self.imported.table()}\n\nwrote {self.path}\n\n"
-            f"check: the imported model in {self.backend} against JaxDEM's forward pass recomputed in numpy "
-            f"from the arrays read, on {inputs} (largest error / tolerance)\n{rows}\n"
+            f"check: the imported model in {self.backend} against the numpy reference forward on the "
+            f"parameters mapped from the arrays read, on {inputs} (largest error / tolerance)\n{rows}\n"
             f"the imported model {verdict} the JaxDEM checkpoint"
         )
 
@@ -63,7 +63,7 @@ def import_jaxdem(
     """Import step ``step`` (default: the latest) of the JaxDEM checkpoint
     ``directory``, write it as a portable checkpoint at ``out``, load that back
     with ``backend`` (``"jax"`` or ``"torch"``; default whichever is
-    installed, JAX first) and compare it with :func:`jaxdem_forward` on
+    installed, JAX first) and compare it with the numpy reference forward on
     ``examples`` random observations. Nothing is written when the input is bad."""
     rb = _backend(backend)
     name = "jax" if rb.__name__ == "rlmodels_jax" else "torch"
@@ -82,18 +82,19 @@ def import_jaxdem(
 
 
 def check(model: Any, imported: Imported, backend: str, examples: int = 8, seed: int = 0) -> dict[str, float]:
-    """Largest error / tolerance per output of ``model`` against the numpy JaxDEM
-    forward of ``imported``, on random observations (and, for a recurrent
-    model, over several steps and from the stored carry)."""
+    """Largest error / tolerance per output of ``model`` against the numpy
+    reference forward of ``imported``'s mapped parameters, on random
+    observations (and, for a recurrent model, over several steps and from the
+    stored carry)."""
     tol = tolerance(imported.metadata["dtype"])
     rng = np.random.default_rng(seed)
     obs_dim = imported.metadata["observation_space_size"]
     errors: dict[str, float] = {}
 
-    shapes = carry_shapes(imported.model_type, imported.metadata)
+    shapes = imported.config.carry_shapes()
 
     def compare(x: np.ndarray, carry: Any) -> Any:
-        want = jaxdem_forward(imported, x, carry)
+        want = forward(imported.config, imported.tensors, x, carry)
         got = _outputs(backend, model, x, carry)
         pairs = [(k, v, want[k]) for k, v in got.items() if k != "carry"]
         if "carry" in got:
@@ -114,7 +115,7 @@ def check(model: Any, imported: Imported, backend: str, examples: int = 8, seed:
 
 
 def _outputs(backend: str, model: Any, x: np.ndarray, carry: Any) -> dict[str, Any]:
-    """The model's outputs named as :func:`jaxdem_forward` names them, as numpy."""
+    """The model's outputs named as the reference ``forward`` names them, as numpy."""
     if backend == "jax":
         import jax.numpy as jnp
 

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from rlmodels_common import __version__, contract
+from rlmodels_common import __version__
 
 __all__ = [
     "MANIFEST_KEY", "EXTENSIONS", "carry_shapes", "manifest_summary", "describe", "format_for",
@@ -22,10 +22,11 @@ __all__ = [
 
 
 def carry_shapes(model: Any) -> dict[str, tuple[int, ...]]:
-    """``rlmodels_common.contract.carry_shapes`` of ``model``: the recurrent
+    """``model.config.carry_shapes()``: the recurrent
     carry's entries in the order the model takes them, each's shape for one
     environment; empty for a feed-forward model."""
-    return contract.carry_shapes(model.type_name, model.metadata)
+    config = getattr(model, "config", None)
+    return {} if config is None else config.carry_shapes()
 
 
 def describe(model: Any) -> dict[str, Any]:

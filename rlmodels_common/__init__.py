@@ -1,10 +1,15 @@
 """What both backends share and must never drift apart on.
 
-Framework-free (numpy and the standard library): the registry mixin, the
-checkpoint format, activation names, the metadata schema, the parameters each
-built-in model's metadata implies, Gauss-Hermite nodes and the parity
-tolerances. ``__version__`` is the release of every rlmodels package (the
-``rlmodels-parity`` distribution reads it from here).
+Framework-free (numpy and the standard library), in layers that import only
+downwards: errors and names (``errors``, ``factory``, ``dtypes``,
+``activations``, ``action_spaces``, ``gauss_hermite``, ``tolerances``), the
+checkpoint files (``checkpoint_format``), one description per model family
+(``configs``), what a checkpoint must hold (``contract``), saving and loading
+a backend's model (``checkpoint``), conversion (``convert``); beside them the
+carry rules (``carry``), the intermediates models record (``intermediates``),
+the numpy reference forward (``reference``) and the importers' readers
+(``orbax``, ``jaxdem``). ``__version__`` is the release of every rlmodels
+package (the ``rlmodels-parity`` distribution reads it from here).
 """
 
 __version__ = "0.1.0"
@@ -16,32 +21,32 @@ from .checkpoint_format import (
     FORMAT_VERSION,
     WEIGHTS_FILE,
     Checkpoint,
-    CheckpointError,
     check_tensors,
     is_checkpoint,
     read_checkpoint,
     write_checkpoint,
 )
-from .contract import check_checkpoint, parameter_shapes
-from .factory import Factory, UnknownNameError, normalize_key
+from .configs import BUILT_IN, CONFIGS, KnownNames, ModelConfig, action_space_entry, jsonable
+from .contract import check_checkpoint, check_metadata, parameter_shapes
+from .errors import CheckpointError, UnknownNameError
+from .factory import Factory, normalize_key
 from .gauss_hermite import gauss_hermite, gauss_hermite_grid
-from .metadata import BUILT_IN, CELL_TYPES, MODEL_PARAMETERS, KnownNames, action_space_entry, check_metadata, jsonable
 from .tolerances import FIRST_REFERENCE_RUNS, REFERENCE_FACTOR, REFERENCE_RUNS, TOLERANCES, Tolerance, tolerance
 
 __all__ = [
     "ACTIVATIONS",
     "BUILT_IN",
-    "CELL_TYPES",
+    "CONFIGS",
     "CONFIG_FILE",
     "Checkpoint",
     "CheckpointError",
     "DEFAULT_ACTIVATION",
-    "FORMAT_NAME",
     "FIRST_REFERENCE_RUNS",
+    "FORMAT_NAME",
     "FORMAT_VERSION",
     "Factory",
     "KnownNames",
-    "MODEL_PARAMETERS",
+    "ModelConfig",
     "REFERENCE_FACTOR",
     "REFERENCE_RUNS",
     "TOLERANCES",

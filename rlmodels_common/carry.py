@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
+
+__all__ = ["check_carry", "entries", "from_entries", "map_carry", "reset_mask_shape"]
 
 
 def reset_mask_shape(batch: tuple[int, ...], mask: tuple[int, ...], event_ndim: int = 1) -> tuple[int, ...]:
@@ -29,29 +31,37 @@ def reset_mask_shape(batch: tuple[int, ...], mask: tuple[int, ...], event_ndim: 
     raise ValueError(f"expected mask shape {rule}, got {mask}")
 
 
-def check_pair(carry: Any, batch: tuple[int, ...] | None, features: int, what: str) -> None:
-    """Raise ``ValueError`` unless ``carry`` is an LSTM carry ``(c, h)``: two arrays
-    of shape ``(*batch, features)`` (any common ``batch`` if it is None)."""
-    want = f"(*batch, {features})" if batch is None else str((*batch, features))
-    if not (isinstance(carry, (tuple, list)) and len(carry) == 2):
-        raise ValueError(f"expected {what} (c, h), two arrays each {want}, got {_describe(carry)}")
-    shapes = tuple(tuple(getattr(a, "shape", np.shape(a))) for a in carry)
-    shape = shapes[0] if batch is None else (*batch, features)
-    if shapes != (shape, shape) or shape[-1:] != (features,):
-        raise ValueError(f"expected {what} (c, h) of shapes {want}, got {shapes}")
+def check_carry(carry: Any, batch: tuple[int, ...] | None, shapes: Mapping[str, tuple[int, ...]], what: str) -> None:
+    """Raise ``ValueError`` unless ``carry`` is a carry with entries ``shapes``
+    (name -> shape for one environment, ``configs``' ``carry_shapes``): the one
+    array itself for a one-entry carry (a MinGRU's ``h``), else a tuple of them
+    (an LSTM's ``(c, h)``), each ``(*batch, *shape)`` with one common ``batch``
+    (any, if ``batch`` is None)."""
+    names = tuple(shapes)
+    if len(names) == 1:
+        _check_array(carry, batch, tuple(shapes[names[0]]), f"{what} {names[0]}")
+        return
+    event = tuple(shapes[names[0]])
+    label = f"{what} ({', '.join(names)})"
+    want = f"(*batch, {', '.join(map(str, event))})" if batch is None else str((*batch, *event))
+    if not (isinstance(carry, (tuple, list)) and len(carry) == len(names)):
+        count = "two" if len(names) == 2 else len(names)
+        raise ValueError(f"expected {label}, {count} arrays each {want}, got {_describe(carry)}")
+    got = tuple(tuple(getattr(a, "shape", np.shape(a))) for a in carry)
+    lead = got[0][: len(got[0]) - len(event)] if batch is None else batch
+    if any(s != (*lead, *event) for s in got):
+        raise ValueError(f"expected {label} of shapes {want}, got {got}")
 
 
-def check_array(carry: Any, batch: tuple[int, ...] | None, event: tuple[int, ...], what: str) -> None:
-    """Raise ``ValueError`` unless ``carry`` is a one-array carry ``h`` (a
-    MinGRU's) of shape ``(*batch, *event)`` (any ``batch`` if it is None)."""
+def _check_array(carry: Any, batch: tuple[int, ...] | None, event: tuple[int, ...], label: str) -> None:
     want = f"(*batch, {', '.join(map(str, event))})" if batch is None else str((*batch, *event))
     shape = getattr(carry, "shape", None)
     if shape is None or isinstance(carry, (tuple, list)):
-        raise ValueError(f"expected {what} h, one array {want}, got {_describe(carry)}")
+        raise ValueError(f"expected {label}, one array {want}, got {_describe(carry)}")
     shape = tuple(shape)
     lead, tail = shape[: len(shape) - len(event)], shape[len(shape) - len(event) :]
     if len(shape) < len(event) or tail != event or (batch is not None and lead != batch):
-        raise ValueError(f"expected {what} h of shape {want}, got {shape}")
+        raise ValueError(f"expected {label} of shape {want}, got {shape}")
 
 
 def _describe(value: Any) -> str:

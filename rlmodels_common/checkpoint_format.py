@@ -21,28 +21,26 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, TypeVar
+from typing import Any, Mapping
 
 import numpy as np
 import safetensors
 import safetensors.numpy
 
-if TYPE_CHECKING:
-    from .metadata import KnownNames
+from .dtypes import SAFETENSORS_DTYPES, SUPPORTED_DTYPES
+from .errors import CheckpointError
+
+__all__ = [
+    "CONFIG_FILE", "FORMAT_NAME", "FORMAT_VERSION", "WEIGHTS_FILE", "Checkpoint", "CheckpointError",
+    "PathLike", "check_tensors", "is_checkpoint", "read_checkpoint", "write_checkpoint",
+]  # fmt: skip
 
 FORMAT_NAME = "rlmodels"
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
-SAFETENSORS_DTYPES = {"float32": "F32", "float64": "F64"}
-"""The parameter dtypes a checkpoint holds, and how safetensors headers name them."""
-SUPPORTED_DTYPES = tuple(SAFETENSORS_DTYPES)
 
 PathLike = str | os.PathLike[str]
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be written or read; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -247,47 +245,3 @@ def _fsync_dir(path: Path) -> None:
         _fsync(path)
     except OSError:  # some filesystems do not fsync directories; the rename is still atomic
         pass
-
-
-class PortableModel(Protocol):
-    """What a backend model offers the checkpoint code."""
-
-    type_name: str
-    metadata: dict[str, Any]
-
-    def canonical_params(self) -> dict[str, np.ndarray]: ...
-
-    def load_canonical_params(self, tensors: Mapping[str, np.ndarray], source: str = ...) -> None: ...
-
-
-M = TypeVar("M", bound=PortableModel)
-
-
-def save_model(model: PortableModel, path: PathLike) -> Path:
-    """Write a backend model to ``path`` (see :func:`write_checkpoint`)."""
-    return write_checkpoint(path, model.type_name, model.metadata, model.canonical_params())
-
-
-def load_model(
-    path: PathLike, from_metadata: Callable[[str, Mapping[str, Any]], M], known: KnownNames | None = None
-) -> M:
-    """Build a model with a backend's ``Model.from_metadata`` and fill its parameters
-    from the checkpoint at ``path``; every failure is a ``CheckpointError``.
-
-    ``known`` are the names the backend's registries hold (default: the built-in
-    ones); the checkpoint is checked as ``rlmodels inspect`` checks it.
-    """
-    from .contract import check_checkpoint
-    from .factory import UnknownNameError
-    from .metadata import BUILT_IN
-
-    checkpoint = read_checkpoint(path)
-    check_checkpoint(path, checkpoint, BUILT_IN if known is None else known)
-    try:
-        model = from_metadata(checkpoint.model_type, checkpoint.metadata)
-    except UnknownNameError as e:
-        raise CheckpointError(f"{path}: {e}") from None
-    except (TypeError, ValueError) as e:
-        raise CheckpointError(f"{path}: metadata does not describe a valid model: {e}") from None
-    model.load_canonical_params(checkpoint.tensors, source=f"checkpoint {path}")
-    return model

@@ -13,9 +13,9 @@ from typing import Any, Callable, Mapping, TypeVar
 
 import numpy as np
 
-from .checkpoint_format import PortableModel
+from .checkpoint import PortableModel
 from .extras import install_hint
-from .factory import UnknownNameError
+from .errors import UnknownNameError
 
 M = TypeVar("M", bound=PortableModel)
 

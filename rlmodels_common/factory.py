@@ -9,6 +9,10 @@ from __future__ import annotations
 import difflib
 from typing import Any, Callable, ClassVar, Iterable, TypeVar
 
+from .errors import UnknownNameError
+
+__all__ = ["Factory", "UnknownNameError", "normalize_key", "unknown_name_message"]
+
 T = TypeVar("T", bound=type)
 
 
@@ -25,13 +29,6 @@ def unknown_name_message(kind: str, name: object, registered: Iterable[str]) -> 
     guess = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
     hint = f"; did you mean {guess[0]!r}?" if guess else ""
     return f"unknown {kind} {name!r}; registered: {', '.join(names) or '(none)'}{hint}"
-
-
-class UnknownNameError(KeyError):
-    """A name that is not in a registry; the message lists the registered ones."""
-
-    def __str__(self) -> str:  # KeyError would print the repr of the message
-        return str(self.args[0])
 
 
 class Factory:

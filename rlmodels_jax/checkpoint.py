@@ -8,11 +8,9 @@ from typing import Any
 import jax
 from flax import nnx
 
-from rlmodels_common.checkpoint_format import PathLike, load_model, save_model
-from rlmodels_common.metadata import KnownNames
+from rlmodels_common.checkpoint import load_model, save_model
+from rlmodels_common.checkpoint_format import PathLike
 
-from .action_spaces import ActionSpace
-from .activations import ACTIVATIONS
 from .convert import with_dtype
 from .dtypes import dtype_name
 from .models import Model
@@ -37,8 +35,7 @@ def load(path: PathLike, *, device: jax.Device | None = None, dtype: Any = None)
     unknown model type, missing, unexpected or mis-shaped tensors, an
     unsupported format version, corrupt or truncated files.
     """
-    known = KnownNames(Model.registered_names(), tuple(ACTIVATIONS), ActionSpace.registered_names())
-    model = load_model(path, Model._unfilled, known)
+    model = load_model(path, Model._unfilled, Model.known_names())
     if dtype is not None and dtype_name(dtype) != model.dtype:
         model = with_dtype(model, dtype)
     if device is not None:

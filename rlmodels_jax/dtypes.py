@@ -7,7 +7,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from rlmodels_common.checkpoint_format import SUPPORTED_DTYPES
+from rlmodels_common.dtypes import SUPPORTED_DTYPES
 
 
 def dtype_name(dtype: Any) -> str:

@@ -7,11 +7,9 @@ from typing import Any
 
 import torch
 
-from rlmodels_common.checkpoint_format import PathLike, load_model, save_model
-from rlmodels_common.metadata import KnownNames
+from rlmodels_common.checkpoint import load_model, save_model
+from rlmodels_common.checkpoint_format import PathLike
 
-from .action_spaces import ActionSpace
-from .activations import ACTIVATIONS
 from .dtypes import TORCH_DTYPES, dtype_name
 from .models import Model
 
@@ -34,8 +32,7 @@ def load(path: PathLike, *, device: torch.device | str | None = None, dtype: Any
     unknown model type, missing, unexpected or mis-shaped tensors, an
     unsupported format version, corrupt or truncated files.
     """
-    known = KnownNames(Model.registered_names(), tuple(ACTIVATIONS), ActionSpace.registered_names())
-    model = load_model(path, Model.from_metadata, known)
+    model = load_model(path, Model.from_metadata, Model.known_names())
     if device is not None or dtype is not None:
         model.to(device=device, dtype=None if dtype is None else TORCH_DTYPES[dtype_name(dtype)])
     return model

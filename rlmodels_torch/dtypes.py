@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from rlmodels_common.checkpoint_format import SUPPORTED_DTYPES
+from rlmodels_common.dtypes import SUPPORTED_DTYPES
 
 TORCH_DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "float64": torch.float64}
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from rlmodels_common.carry import map_carry
 from rlmodels_common.jaxdem import convert, read_directory
-from rlmodels_common.jaxdem_forward import jaxdem_forward
+from rlmodels_common.reference import forward
 from rlmodels_common.action_spaces import HALF_LOG_2PI
 from rlmodels_common.tolerances import tolerance
 from tests.numpy_oracle import max_norm_log_det
@@ -70,7 +70,7 @@ def log_prob_scales(case: str) -> np.ndarray | None:
         return None
     carry, scales = None, []
     for t in range(want["obs"].shape[0]):
-        out = jaxdem_forward(imported, want["obs"][t], carry)
+        out = forward(imported.config, imported.tensors, want["obs"][t], carry)
         if "carry" in out:
             carry = map_carry(lambda a: zero_where(want["done"][t], a), out["carry"])
         y = want["actions"][t].astype(np.float64)

@@ -1,6 +1,7 @@
-"""A plain numpy (float64) forward pass of every model, computed from the
-metadata and canonical parameters alone: the test oracle both backends'
-tests compare against, written from the SPEC, not from either backend."""
+"""Numpy (float64) oracles the tests need beyond the reference forward
+(``rlmodels_common.reference``, which they use for the models' outputs):
+MaxNorm's log-det as JaxDEM computes it and what that formula omits, and a
+MinGRU rollout with the size of the terms its rounding acts on."""
 
 from __future__ import annotations
 
@@ -9,117 +10,14 @@ from typing import Any, Mapping
 
 import numpy as np
 
-_erf = np.vectorize(math.erf)
+from rlmodels_common.reference import NUMPY_ACTIVATIONS
 
-ACTIVATIONS = {
-    "gelu": lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))),
-    "gelu_exact": lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2))),
-    "relu": lambda x: np.maximum(x, 0),
-    "tanh": np.tanh,
-    "silu": lambda x: x * 0.5 * (1 + np.tanh(x / 2)),
-    "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
-    "leaky_relu": lambda x: np.where(x >= 0, x, 0.01 * x),
-    "sigmoid": lambda x: 0.5 * (1 + np.tanh(x / 2)),
-    "softplus": lambda x: np.logaddexp(x, 0),
-    "identity": lambda x: x,
-}
+ACTIVATIONS = NUMPY_ACTIVATIONS
 
 
 def _linear(p: Mapping[str, np.ndarray], name: str, x: np.ndarray) -> np.ndarray:
     y = x @ p[f"{name}.kernel"]
     return y + p[f"{name}.bias"] if f"{name}.bias" in p else y
-
-
-def _mlp(p: Mapping[str, np.ndarray], name: str, sizes: list[int], act: Any, x: np.ndarray) -> np.ndarray:
-    for i in range(len(sizes)):
-        x = act(_linear(p, f"{name}.layers.{2 * i}", x))
-    return x
-
-
-def lstm_cell(p: Mapping[str, np.ndarray], cell_type: str, c: np.ndarray, h: np.ndarray, x: np.ndarray):
-    """One LSTM step; gate order i, f, g, o. Returns (c, h)."""
-    if cell_type == "OptimizedLSTMCell":
-        z = x @ p["cell.dense_i.kernel"] + h @ p["cell.dense_h.kernel"] + p["cell.dense_h.bias"]
-        i, f, g, o = np.split(z, 4, axis=-1)
-    else:
-        i, f, g, o = (
-            x @ p[f"cell.i{k}.kernel"] + h @ p[f"cell.h{k[0]}.kernel"] + p[f"cell.h{k[0]}.bias"]
-            for k in ("i", "f_", "g", "o")
-        )
-    sig = ACTIVATIONS["sigmoid"]
-    c = sig(f) * c + sig(i) * np.tanh(g)
-    return c, sig(o) * np.tanh(c)
-
-
-def mingru_step(kernel: np.ndarray, h: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One step of stacked MinGRU layers (SPEC section 10): ``kernel`` ``(L, H, 3H)``,
-    carry ``h`` ``(..., L, H)``, input ``y`` ``(..., H)``. Per layer, with
-    ``hidden, gate, proj = split(y @ kernel[l], 3)``: ``h_l = (1 - w) h_l + w g(hidden)``
-    (``w = sigmoid(gate)``, ``g(x) = x + 0.5`` for ``x >= 0``, else ``sigmoid(x)``),
-    then the highway ``s h_l + (1 - s) y`` (``s = sigmoid(proj)``) is the next
-    layer's input. Returns the new carry and the last layer's output."""
-    sig = ACTIVATIONS["sigmoid"]
-    carry = []
-    for layer in range(kernel.shape[0]):
-        hidden, gate, proj = np.split(y @ kernel[layer], 3, axis=-1)
-        w = sig(gate)
-        carry.append((1 - w) * h[..., layer, :] + w * np.where(hidden >= 0, hidden + 0.5, sig(hidden)))
-        s = sig(proj)
-        y = s * carry[-1] + (1 - s) * y
-    return np.stack(carry, axis=-2), y
-
-
-def forward(
-    model_type: str,
-    meta: Mapping[str, Any],
-    params: Mapping[str, np.ndarray],
-    x: np.ndarray,
-    carry: Any = None,
-) -> dict[str, Any]:
-    """Outputs for observations ``x`` (``(..., obs)``), one recurrent step from
-    ``carry`` (the LSTM's ``(c, h)``, the MinGRU's ``h``; zeros if None).
-
-    Returns ``mu`` (logits when discrete), ``std`` (continuous), ``value`` and
-    for a recurrent model the new ``carry``.
-    """
-    p = {k: np.asarray(v, np.float64) for k, v in params.items()}
-    x = np.asarray(x, np.float64)
-    act = ACTIVATIONS[meta["activation"]]
-    out: dict[str, Any] = {}
-    if model_type == "SharedActorCritic":
-        actor = critic = _mlp(p, "network", meta["architecture"], act, x)
-        value = _linear(p, "critic", critic)
-    elif model_type == "ActorCritic":
-        actor = _mlp(p, "actor_torso", meta["actor_architecture"], act, x)
-        n = len(meta["critic_architecture"])
-        value = _linear(p, f"critic.layers.{2 * n}", _mlp(p, "critic", meta["critic_architecture"], act, x))
-    elif model_type == "MinGRUActorCritic":
-        y = act(_linear(p, "encoder.layers.0", x))
-        if "proj_in.kernel" in p:
-            y = _linear(p, "proj_in", y)
-        L, H = meta["num_layers"], meta["gru_features"]
-        h = np.zeros((*x.shape[:-1], L, H)) if carry is None else np.asarray(carry, np.float64)
-        out["carry"], actor = mingru_step(p["mingru_kernel"], h, y)
-        fused = _linear(p, "fused_head", actor)
-        out["mu"], value = fused[..., :-1], fused[..., -1:]
-    else:
-        feats = act(_linear(p, "encoder.layers.0", x))
-        H = meta["lstm_features"]
-        if carry is None:
-            carry = (np.zeros(x.shape[:-1] + (H,)), np.zeros(x.shape[:-1] + (H,)))
-        c, h = lstm_cell(p, meta["cell_type"], *carry, feats)
-        out["carry"] = (c, h)
-        actor = h
-        value = _linear(p, "critic", h)
-    if "mu" not in out:
-        out["mu"] = _linear(p, "actor_mu", actor)
-    out["value"] = value
-    if not meta["discrete"]:
-        if meta["actor_sigma_head"]:
-            out["std"] = np.logaddexp(_linear(p, "actor_sigma.layers.0", actor), 0)
-        else:
-            out["std"] = np.broadcast_to(np.exp(p["log_std"][0]), out["mu"].shape)
-    return out
 
 
 def max_norm_log_det(x: np.ndarray, max_norm: float, eps: float = 1e-6) -> np.ndarray:

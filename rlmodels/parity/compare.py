@@ -19,7 +19,7 @@ from rlmodels_common.checkpoint_format import PathLike
 from rlmodels_common.convert import require
 from rlmodels_common.tolerances import FIRST_REFERENCE_RUNS, REFERENCE_RUNS
 
-from . import report as reports
+from . import assess
 from .inputs import ProbeInputs, make_inputs
 from .report import ParityReport
 
@@ -74,11 +74,11 @@ def compare(
     metadata = (jax_model.metadata, torch_model.metadata)
     truth, reference, candidate = probes(gradients, stages=False)
     noise = resamples(range(1, FIRST_REFERENCE_RUNS), gradients, stages=False)
-    report = reports.build(truth, reference, candidate, dtype, metadata, noise)
+    report = assess.build(truth, reference, candidate, dtype, metadata, noise)
     if report.ok or report.failures() == [report["metadata"]]:
         return report
     noise += resamples(range(FIRST_REFERENCE_RUNS, REFERENCE_RUNS), gradients, stages=False)
-    report = reports.build(truth, reference, candidate, dtype, metadata, noise)
+    report = assess.build(truth, reference, candidate, dtype, metadata, noise)
     if report.ok or report.failures() == [report["metadata"]]:
         return report
     if any(o.name != "gradients" for o in report.failures()):
@@ -87,7 +87,7 @@ def compare(
             noise = resamples(range(1, REFERENCE_RUNS), gradients=False, stages=True)
         except (AttributeError, TypeError):  # a user model without the built-in layers' attributes
             pass
-    divergence = reports.first_divergence(truth, reference, candidate, dtype, noise)
+    divergence = assess.first_divergence(truth, reference, candidate, dtype, noise)
     return ParityReport(report.dtype, report.tolerance, report.outputs, divergence)
 
 

@@ -15,8 +15,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from rlmodels_common.contract import carry_shapes
-from rlmodels_common.metadata import builtin_model
+from rlmodels_common.configs import builtin_config
 
 BOUND_OFFSETS = (-1e-6, -1e-7, 0.0, 1e-7, 1e-6, 1e-3)
 """How far past an upper bound (negative: inside) probe actions are placed."""
@@ -210,16 +209,12 @@ def random_step(
 
 
 def carry_entries(model_type: str, metadata: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
-    """The carry of ``model_type`` as ``contract.carry_shapes`` states it (each
-    entry's name and shape for one environment; empty: feed-forward). A
-    user-registered model is recognised by the recurrent sizes in its metadata."""
-    if builtin_model(model_type) is not None:
-        return carry_shapes(model_type, metadata)
-    if "lstm_features" in metadata:
-        return carry_shapes("LSTMActorCritic", metadata)
-    if "gru_features" in metadata and "num_layers" in metadata:
-        return carry_shapes("MinGRUActorCritic", metadata)
-    return {}
+    """The carry of the built-in ``model_type`` as its configuration states it
+    (``carry_shapes()``: each entry's name and shape for one environment);
+    empty for a feed-forward model, and for a user-registered one, whose carry
+    its metadata does not describe."""
+    config = builtin_config(model_type)
+    return {} if config is None else config.from_metadata(metadata).carry_shapes()
 
 
 def random_sequence(

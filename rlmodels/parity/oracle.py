@@ -43,13 +43,11 @@ def pooled(noise: np.ndarray, vector: int | None) -> np.ndarray:
     return np.broadcast_to(noise.max(axis=axes, keepdims=True), noise.shape)
 
 
-def allowed(
-    truth: np.ndarray,
-    noise: np.ndarray,
-    tol: Tolerance,
-    scale: np.ndarray | float | None = None,
-    vector: int | None = None,
-) -> np.ndarray:
+Scale = np.ndarray | float | None
+"""The magnitude the relative tolerance applies to, where it is not ``|truth|``."""
+
+
+def allowed(truth: np.ndarray, noise: np.ndarray, tol: Tolerance, scale: Scale = None, vector: int | None = None) -> np.ndarray:
     """The largest agreeing distance from ``truth``, elementwise: the tolerance
     at ``|truth|`` (or at ``scale``: a gradient's largest entry, a log-density's
     sensitivity) or ``REFERENCE_FACTOR`` times the reference's ``noise``."""
@@ -58,12 +56,7 @@ def allowed(
 
 
 def excess(
-    candidate: np.ndarray,
-    truth: np.ndarray,
-    noise: np.ndarray,
-    tol: Tolerance,
-    scale: np.ndarray | float | None = None,
-    vector: int | None = None,
+    candidate: np.ndarray, truth: np.ndarray, noise: np.ndarray, tol: Tolerance, scale: Scale = None, vector: int | None = None
 ) -> np.ndarray:
     """``|candidate - truth| / allowed(...)`` elementwise: at most 1 where the
     candidate agrees. Where the reference itself is infinitely far from the

@@ -24,8 +24,8 @@ import numpy as np
 from flax import nnx
 
 from rlmodels_common.carry import entries, from_entries, map_carry
+from rlmodels_common.intermediates import recording
 from rlmodels_jax import Model, deterministic_action
-from rlmodels_jax.models.mingru import _g, _highway
 
 from . import inputs as inputs_module
 from .inputs import ProbeInputs
@@ -162,17 +162,20 @@ def _probe(*args: Any, **kwargs: Any) -> Any:
         return _compiled(*args, **kwargs)
 
 
-def _call(model: Model, step: Arrays, stages: bool) -> tuple[Arrays, Arrays]:
+def _call(model: Model, step: Arrays, stages: bool) -> tuple[Arrays, Arrays, Any]:
     """One call of the model (a rollout step): the policy's parameters, the
-    value, the carry after the reset, and (if asked) the intermediates."""
+    value, the carry after the reset, and (if asked) the intermediates the
+    model recorded, in the order it computed them (an OrderedDict: JAX keeps
+    its order through jit, where a dict's keys are sorted)."""
     x = step["observation"]
-    found = _stages(model, x, _carry_for(model, x))[0] if stages else {}
-    pi, value = model(x)
+    with recording() if stages else contextlib.nullcontext({}) as found:
+        pi, value = model(x)
     if step["reset"] is not None:
         model.reset(x.shape, mask=step["reset"])
+    values = {**_parameters(pi), "value": value}
     if model.carry is not None:
-        return {**_parameters(pi), "value": value, "carry": _stacked(model.carry)}, found, pi
-    return {**_parameters(pi), "value": value}, found, pi
+        values["carry"] = _stacked(model.carry)
+    return values, collections.OrderedDict(found), pi
 
 
 def _rollout(model: Model, graphdef: nnx.GraphDef, params: nnx.State, run_arrays: Arrays, stages: bool):
@@ -204,12 +207,13 @@ def _sequence(model: Model, seq: Arrays, stages: bool) -> tuple[Arrays, Arrays]:
         return outputs, {}
     start = carry if carry is not None else model.initial_carry(seq["observation"].shape[1:-1])
 
-    def body(carry, inputs):
+    def body(carry, inputs):  # the sequence stepped, recording each step's intermediates
         x, done = inputs
-        found, carry = _stages(model, x, carry)
+        with recording() as found:
+            carry = model.step(x, carry)[2]
         if done is not None:
             carry = map_carry(lambda a: jnp.where(done.reshape(done.shape + (1,) * (a.ndim - done.ndim)), 0, a), carry)
-        return carry, found
+        return carry, collections.OrderedDict(found)
 
     return outputs, jax.lax.scan(body, start, (seq["observation"], seq["done"]))[1]
 
@@ -259,86 +263,3 @@ def _outputs(model: Model, pi: Any, value: jax.Array, action: jax.Array, noise: 
         d_action = jax.grad(lambda a: jnp.sum(pi.log_prob(a)))(action)  # rows are independent
         out["log_prob:sensitivity"] = jnp.sum(jnp.abs(d_action * action), axis=-1)
     return out
-
-
-# -- intermediates, to locate where two implementations part -------------------
-
-
-def _carry_for(model: Model, x: jax.Array) -> Any:
-    """The carry a single step on ``x`` starts from (zeros after a batch-shape change)."""
-    carry = model.carry
-    if carry is None:
-        return None
-    fresh = model.initial_carry(x.shape[:-1])
-    return carry if entries(carry)[0].shape == entries(fresh)[0].shape else fresh
-
-
-def _stages(model: Model, x: jax.Array, carry: Any) -> tuple[Arrays, Any]:
-    """The model's intermediates for one step, in the order it computes them, by
-    the names of the layers that produce them; and the carry after the cell.
-    (An OrderedDict: JAX keeps its order through jit, where a dict's keys are sorted.)"""
-    out: Arrays = collections.OrderedDict()
-    if hasattr(model, "mingru_kernel"):
-        return _mingru_stages(out, model, x, carry)
-    if hasattr(model, "cell"):
-        features = _layers(out, "encoder", model.encoder, x)
-        out["cell.gates"] = _gates(model.cell, features, carry[1])
-        carry, features = model.cell(carry, features)
-        out["cell.c"], out["cell.h"] = carry
-        actor = critic = features
-    elif hasattr(model, "network"):
-        actor = critic = _layers(out, "network", model.network, x)
-    else:
-        actor, critic = _layers(out, "actor_torso", model.actor_torso, x), x
-    out["actor_mu"] = mu = model.actor_mu(actor)
-    _sigma(out, model, actor, mu)
-    if isinstance(model.critic, nnx.Sequential):
-        _layers(out, "critic", model.critic, critic)
-    else:
-        out["critic"] = model.critic(critic)
-    if model.bij is not None:  # the deterministic action (the inverse, on given actions, is log_prob's)
-        out["bij.forward"] = model.bij.forward(mu)
-    return out, carry
-
-
-def _mingru_stages(out: Arrays, model: Model, x: jax.Array, h: jax.Array) -> tuple[Arrays, jax.Array]:
-    """A MinGRU step's intermediates: encoder, ``proj_in``, per layer the
-    pre-activations (hidden, gate, proj), the new carry and the highway's
-    output, then the fused head (mean or logits, and value)."""
-    y = _layers(out, "encoder", model.encoder, x)
-    if model.proj_in is not None:
-        y = out["proj_in"] = model.proj_in(y)
-    kernel, carry = model.mingru_kernel[...], []
-    for layer in range(model.num_layers):
-        pre = out[f"mingru_kernel.{layer}"] = y @ kernel[layer]
-        hidden, gate, proj = jnp.split(pre, 3, axis=-1)
-        w = jax.nn.sigmoid(gate)
-        new = out[f"mingru.{layer}.h"] = (1 - w) * h[..., layer, :] + w * _g(hidden)
-        y = out[f"mingru.{layer}.out"] = _highway(y, new, proj)
-        carry.append(new)
-    out["fused_head"] = fused = model.fused_head(y)
-    mu = fused[..., :-1]
-    _sigma(out, model, y, mu)
-    if model.bij is not None:
-        out["bij.forward"] = model.bij.forward(mu)
-    return out, jnp.stack(carry, axis=-2)
-
-
-def _sigma(out: Arrays, model: Model, features: jax.Array, mu: jax.Array) -> None:
-    if model.actor_sigma is not None:
-        _layers(out, "actor_sigma", model.actor_sigma, features)
-    elif model.log_std is not None:
-        out["log_std"] = jnp.broadcast_to(jnp.exp(model.log_std[0]), mu.shape)
-
-
-def _layers(out: Arrays, name: str, sequential: nnx.Sequential, x: jax.Array) -> jax.Array:
-    for index, layer in enumerate(sequential.layers):
-        x = out[f"{name}.layers.{index}"] = layer(x)
-    return x
-
-
-def _gates(cell: nnx.Module, x: jax.Array, h: jax.Array) -> jax.Array:
-    """The LSTM pre-activations, gates i, f, g, o along the last axis ``(..., 4H)``."""
-    if hasattr(cell, "dense_i"):  # OptimizedLSTMCell: fused kernels
-        return cell.dense_i(x) + cell.dense_h(h)
-    return jnp.concatenate([getattr(cell, f"i{g}")(x) + getattr(cell, f"h{g[0]}")(h) for g in ("i", "f_", "g", "o")], -1)

@@ -7,17 +7,17 @@ JAX records.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.distributions import Categorical
 
 import rlmodels_torch
 from rlmodels_common.carry import entries, from_entries, map_carry
+from rlmodels_common.intermediates import recording
 from rlmodels_torch import Model, deterministic_action
-from rlmodels_torch.models.mingru import _g, _highway
 
 from .inputs import ProbeInputs, SequenceInputs, StepInputs
 from .records import Probe, Record, segments
@@ -61,8 +61,8 @@ def _stack(values: list[Tensors]) -> dict[str, np.ndarray]:
 def _call(model: Model, step: StepInputs, kind: torch.dtype, stages: bool) -> tuple[Tensors, Tensors]:
     x = torch.as_tensor(step.observation, dtype=kind)
     action = _action(model, step.action, kind)
-    found = _stages(model, x, _carry_for(model, x))[0] if stages else {}
-    pi, value = model(x)
+    with recording() if stages else contextlib.nullcontext({}) as found:
+        pi, value = model(x)
     outputs = _outputs(model, pi, value, action, torch.as_tensor(step.noise, dtype=kind))
     if step.reset is not None:
         model.reset(tuple(x.shape), mask=step.reset)
@@ -82,8 +82,9 @@ def _sequence(model: Model, seq: SequenceInputs, kind: torch.dtype, stages: bool
     if carry is None:
         carry = model.initial_carry(tuple(x.shape[1:-1]))
     found = []
-    for t in range(x.shape[0]):
-        values, carry = _stages(model, x[t], carry)
+    for t in range(x.shape[0]):  # the sequence stepped, recording each step's intermediates
+        with recording() as values:
+            carry = model.step(x[t], carry)[2]
         if seq.done is not None:
             done = torch.as_tensor(seq.done[t])
             carry = map_carry(lambda a: torch.where(done.reshape(done.shape + (1,) * (a.ndim - done.ndim)), 0.0, a), carry)
@@ -126,76 +127,3 @@ def _outputs(model: Model, pi: Any, value: torch.Tensor, action: torch.Tensor, n
         return out | {"logits": pi.logits, "sample": torch.argmax(pi.logits + noise, dim=-1)}  # Gumbel-max
     base = pi.distribution.base_dist
     return out | {"loc": base.loc, "scale": base.scale, "sample": model.bij(base.loc + base.scale * noise)}
-
-
-# -- intermediates, to locate where two implementations part -------------------
-
-
-def _carry_for(model: Model, x: torch.Tensor) -> Any:
-    """The carry a single step on ``x`` starts from (zeros after a batch-shape change)."""
-    carry = model.carry
-    if carry is None:
-        return None
-    fresh = model.initial_carry(tuple(x.shape[:-1]))
-    return carry if entries(carry)[0].shape == entries(fresh)[0].shape else fresh
-
-
-def _stages(model: Model, x: torch.Tensor, carry: Any) -> tuple[Tensors, Any]:
-    """The model's intermediates for one step, named and ordered as ``run_jax._stages``."""
-    out: Tensors = {}
-    if hasattr(model, "mingru_kernel"):
-        return _mingru_stages(out, model, x, carry)
-    if hasattr(model, "cell"):
-        features = _layers(out, "encoder", model.encoder, x)
-        cell = model.cell
-        out["cell.gates"] = F.linear(features, cell.weight_ih, cell.bias_ih) + F.linear(carry[1], cell.weight_hh, cell.bias_hh)
-        carry = cell.step(features, carry)
-        out["cell.c"], out["cell.h"] = carry
-        actor = critic = carry[1]
-    elif hasattr(model, "network"):
-        actor = critic = _layers(out, "network", model.network, x)
-    else:
-        actor, critic = _layers(out, "actor_torso", model.actor_torso, x), x
-    out["actor_mu"] = mu = model.actor_mu(actor)
-    _sigma(out, model, actor, mu)
-    if hasattr(model.critic, "layers"):
-        _layers(out, "critic", model.critic, critic)
-    else:
-        out["critic"] = model.critic(critic)
-    if model.bij is not None:  # the deterministic action (the inverse, on given actions, is log_prob's)
-        out["bij.forward"] = model.bij(mu)
-    return out, carry
-
-
-def _mingru_stages(out: Tensors, model: Model, x: torch.Tensor, h: torch.Tensor) -> tuple[Tensors, torch.Tensor]:
-    """A MinGRU step's intermediates, named and ordered as ``run_jax._mingru_stages``."""
-    y = _layers(out, "encoder", model.encoder, x)
-    if model.proj_in is not None:
-        y = out["proj_in"] = model.proj_in(y)
-    carry = []
-    for layer, kernel in enumerate(model.mingru_kernel):
-        pre = out[f"mingru_kernel.{layer}"] = y @ kernel
-        hidden, gate, proj = pre.chunk(3, -1)
-        w = torch.sigmoid(gate)
-        new = out[f"mingru.{layer}.h"] = (1 - w) * h.select(-2, layer) + w * _g(hidden)
-        y = out[f"mingru.{layer}.out"] = _highway(y, new, proj)
-        carry.append(new)
-    out["fused_head"] = fused = model.fused_head(y)
-    mu = fused[..., :-1]
-    _sigma(out, model, y, mu)
-    if model.bij is not None:
-        out["bij.forward"] = model.bij(mu)
-    return out, torch.stack(carry, -2)
-
-
-def _sigma(out: Tensors, model: Model, features: torch.Tensor, mu: torch.Tensor) -> None:
-    if model.actor_sigma is not None:
-        _layers(out, "actor_sigma", model.actor_sigma, features)
-    elif model.log_std is not None:
-        out["log_std"] = torch.exp(model.log_std[0]).expand_as(mu)
-
-
-def _layers(out: Tensors, name: str, sequential: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-    for index, layer in enumerate(sequential.layers):
-        x = out[f"{name}.layers.{index}"] = layer(x)
-    return x

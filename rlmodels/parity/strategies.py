@@ -33,22 +33,8 @@ except ImportError:  # pragma: no cover - depends on the environment
 
     raise ImportError(f"rlmodels.strategies needs hypothesis; install it with {install_hint('test')}") from None
 
-from rlmodels_common.activations import ACTIVATIONS
-from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE
-from rlmodels_common.metadata import CELL_TYPES
-
-from .inputs import (
-    DEFAULT_LAYOUT,
-    FEED_FORWARD_BATCHES,
-    ROLLOUT_BATCHES,
-    Layout,
-    ProbeInputs,
-    SequenceInputs,
-    StepInputs,
-    carry_entries,
-    random_sequence,
-    random_step,
-)
+from .inputs import DEFAULT_LAYOUT, Layout, ProbeInputs, SequenceInputs, StepInputs, carry_entries, random_sequence, random_step
+from .space import ACTION_SPACES, MODEL_TYPES, draw_action_space, draw_config, draw_layout, random_configs
 
 __all__ = [
     "ACTION_SPACES",
@@ -66,8 +52,6 @@ __all__ = [
     "weights",
 ]
 
-MODEL_TYPES = ("SharedActorCritic", "ActorCritic", "LSTMActorCritic", "MinGRUActorCritic")
-ACTION_SPACES = ("Free", "Box", "MaxNorm")
 BATCH_SHAPES = ((), (3,), (2, 3))
 
 
@@ -98,98 +82,11 @@ class _Draw:
         return self._draw(st.permutations(list(options)))
 
 
-class _Sample:
-    """Choices drawn from a numpy generator (:func:`random_configs`)."""
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self._rng = rng
-
-    def one_of(self, options: Sequence[Any]) -> Any:
-        return options[int(self._rng.integers(len(options)))]
-
-    def uniform(self, low: float, high: float) -> float:
-        return float(self._rng.uniform(low, high))
-
-    def some_of(self, options: Sequence[Any], max_size: int) -> list[Any]:
-        return [self.one_of(options) for _ in range(int(self._rng.integers(max_size + 1)))]
-
-    def integer(self, low: int, high: int) -> int:
-        return int(self._rng.integers(low, high + 1))
-
-    def permutation(self, options: Sequence[Any]) -> list[Any]:
-        return [options[i] for i in self._rng.permutation(len(options))]
-
-
-def _action_space(choose: _Draw | _Sample, action_size: int, kinds: Sequence[str]) -> dict[str, Any]:
-    kind = choose.one_of(list(kinds))
-    if kind == "Box":
-        scalar = choose.one_of([False, True])
-        lo = [choose.uniform(-5, 5) for _ in range(1 if scalar else action_size)]
-        hi = [low + choose.uniform(0.1, 5) for low in lo]
-        kwargs: dict[str, Any] = {"x_min": lo[0] if scalar else lo, "x_max": hi[0] if scalar else hi}
-        return {"type": "Box", "kwargs": kwargs | {"width": choose.one_of([1.0, 0.5, 2.0]), "eps": 1e-6}}
-    if kind == "MaxNorm":
-        return {"type": "MaxNorm", "kwargs": {"max_norm": choose.uniform(0.2, 5), "eps": 1e-6}}
-    return {"type": "Free", "kwargs": {}}
-
-
-def _config(
-    choose: _Draw | _Sample,
-    model_types: Sequence[str] = MODEL_TYPES,
-    discrete: bool | None = None,
-    action_space_kinds: Sequence[str] = ACTION_SPACES,
-    actor_sigma_head: bool | None = None,
-    activations: Sequence[str] | None = None,
-    cell_types: Sequence[str] = CELL_TYPES,
-    dtype: str = "float32",
-    sizes: Sequence[int] = (3, 5),
-    widths: Sequence[int] = (4, 7),
-    max_layers: int = 2,
-) -> tuple[str, dict[str, Any]]:
-    """The configuration space, stated once for both ways of choosing in it."""
-    model_type = choose.one_of(list(model_types))
-    is_discrete = choose.one_of([False, True]) if discrete is None else discrete
-    action_size = choose.one_of([1, 2, 3])
-    meta: dict[str, Any] = {
-        "observation_space_size": choose.one_of(list(sizes)),
-        "action_space_size": action_size,
-        "activation": choose.one_of(sorted(activations or ACTIVATIONS)),
-        "action_space": None if is_discrete else _action_space(choose, action_size, action_space_kinds),
-        "actor_sigma_head": False if is_discrete else (choose.one_of([False, True]) if actor_sigma_head is None else actor_sigma_head),
-        "discrete": is_discrete,
-        "dtype": dtype,
-    }
-    scales = {"in_scale": IN_SCALE, "actor_scale": ACTOR_SCALE, "critic_scale": CRITIC_SCALE}
-    if model_type == "SharedActorCritic":
-        meta |= {"architecture": choose.some_of(widths, max_layers), **scales}
-    elif model_type == "ActorCritic":
-        meta |= {"actor_architecture": choose.some_of(widths, max_layers), "critic_architecture": choose.some_of(widths, max_layers), **scales}
-    elif model_type == "LSTMActorCritic":
-        meta |= {
-            "hidden_features": choose.one_of(list(widths)),
-            "lstm_features": choose.one_of(list(widths)),
-            "cell_type": choose.one_of(list(cell_types)),
-            "remat": False,
-            "carry_leading_shape": [],
-        }
-    else:
-        hidden = choose.one_of(list(widths))
-        meta |= {
-            "hidden_features": hidden,
-            # equal widths leave out proj_in, so both cases are drawn
-            "gru_features": choose.one_of([hidden, *widths]),
-            "num_layers": choose.integer(1, max_layers + 1),
-            "remat": False,
-            "carry_leading_shape": [],
-        }
-    return model_type, meta
-
-
 @st.composite
 def action_spaces(draw: st.DrawFn, action_size: int, kinds: Sequence[str] = ACTION_SPACES) -> dict[str, Any]:
     """A metadata ``action_space`` entry: Free, Box with random per-dimension
     bounds (or scalar bounds), or MaxNorm with a random radius."""
-    return _action_space(_Draw(draw), action_size, kinds)
+    return draw_action_space(_Draw(draw), action_size, kinds)
 
 
 @st.composite
@@ -200,7 +97,7 @@ def model_configs(draw: st.DrawFn, **kwargs: Any) -> tuple[str, dict[str, Any]]:
     ``widths`` (layer, LSTM and MinGRU sizes), ``max_layers`` (MLP layers; MinGRU
     layers up to one more); ``None`` ones are drawn.
     Architectures may be empty."""
-    return _config(_Draw(draw), **kwargs)
+    return draw_config(_Draw(draw), **kwargs)
 
 
 def near(base: np.ndarray, spread: float) -> st.SearchStrategy[np.ndarray]:
@@ -235,30 +132,12 @@ def weights(draw: st.DrawFn, params: Mapping[str, np.ndarray], spread: float = 0
     return out
 
 
-def _layout(choose: _Draw | _Sample, min_steps: int = 50, max_steps: int = 60) -> Layout:
-    n = choose.integer(min_steps, max_steps)
-    order = choose.permutation(list(ROLLOUT_BATCHES))
-    lengths = np.diff(np.linspace(0, n, len(order) + 1).astype(int))
-    sequence = (choose.one_of([5, 12]), choose.one_of([(3,), (2, 2)]))
-    feed_forward = tuple(choose.permutation(list(FEED_FORWARD_BATCHES)))
-    return Layout(tuple((b, int(k)) for b, k in zip(order, lengths)), sequence, feed_forward)
-
-
 @st.composite
 def layouts(draw: st.DrawFn, min_steps: int = 50, max_steps: int = 60) -> Layout:
     """A probe's layout: ``min_steps`` to ``max_steps`` rollout steps through
     the batch shapes of ``make_inputs`` in any order, a sequence of 5 or 12
     steps over a 1-D or 2-D batch, the feed-forward batch shapes in any order."""
-    return _layout(_Draw(draw), min_steps, max_steps)
-
-
-def random_configs(count: int, seed: int, **kwargs: Any) -> list[tuple[str, dict[str, Any], Layout]]:
-    """``count`` configurations from the space of :func:`model_configs`, each
-    with a layout from that of :func:`layouts`, drawn with numpy from ``seed``:
-    a pool for a fuzzing run to draw from, so that each compilation serves
-    many examples."""
-    rng = np.random.default_rng(seed)
-    return [(*_config(_Sample(rng), **kwargs), _layout(_Sample(rng))) for _ in range(count)]
+    return draw_layout(_Draw(draw), min_steps, max_steps)
 
 
 @st.composite

@@ -1,11 +1,13 @@
-"""The model base class and the pieces every actor-critic shares: argument
-checks, orthogonal linear layers, the policy heads and the policy distribution."""
+"""The model base class: the registry, the model's description (``config``),
+canonical parameters, and the policy heads and distribution every
+actor-critic shares."""
 
 from __future__ import annotations
 
 import functools
+import inspect
 import json
-from typing import Any, Mapping, Sequence
+from typing import Any, ClassVar, Mapping
 
 import distrax
 import jax
@@ -14,14 +16,16 @@ import numpy as np
 from flax import nnx
 
 from rlmodels_common.checkpoint_format import check_tensors
+from rlmodels_common.configs import KnownNames, ModelConfig
 from rlmodels_common.factory import Factory
-from rlmodels_common.jaxdem import reject_jaxdem_metadata
-from rlmodels_common.initialization import SIGMA_HEAD_BIAS, SIGMA_HEAD_SCALE, positive_int
+from rlmodels_common.initialization import SIGMA_HEAD_BIAS, SIGMA_HEAD_SCALE
+from rlmodels_common.intermediates import is_recording, record
 
-from ..action_spaces import ActionSpace, Free, lift
-from ..activations import ACTIVATIONS, Activation, resolve_activation
+from ..action_spaces import ActionSpace, lift
+from ..activations import ACTIVATIONS, resolve_activation
 from ..distributions import Transformed
 from ..dtypes import dtype_name
+from .layers import Sequential, linear
 
 Policy = Transformed | distrax.Categorical
 
@@ -30,22 +34,49 @@ class Model(Factory, nnx.Module):
     """Base class of the actor-critic models: ``pi, value = model(x)``.
 
     Subclasses register with ``@Model.register("Name")`` and are built by
-    ``Model.create("Name", **kwargs)``. Parameters are ``nnx.Param``; their
-    dotted paths are the canonical checkpoint names.
+    ``Model.create("Name", **kwargs)``. A built-in model's constructor
+    arguments are its ``config`` (``rlmodels_common.configs``), which states
+    them, their defaults and their checks once for both backends. Parameters
+    are ``nnx.Param``; their dotted paths are the canonical checkpoint names.
     """
 
-    discrete: bool
-    dtype: str
+    config_class: ClassVar[type[ModelConfig] | None] = None
+    config: ModelConfig
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "config_class" in cls.__dict__:  # the constructor takes the configuration's fields
+            key = inspect.Parameter("key", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="nnx.Rngs | int")
+            cls.__signature__ = cls.config_class.signature(key)
+
+    def __init__(self, observation_space_size: int, action_space_size: int, key: nnx.Rngs | int, **options: Any) -> None:
+        """A built-in model: ``options`` are its configuration's fields (see ``config_class``)."""
+        config = self._configure(observation_space_size, action_space_size, options)
+        self._build(config, as_rngs(key))
+        self._init_state()
+
+    def _build(self, config: Any, key: nnx.Rngs) -> None:
+        """Create the layers, drawing their initial parameters from ``key`` in a fixed order."""
+        raise NotImplementedError
+
+    def _init_state(self) -> None:
+        """Create the state that is not a parameter (a recurrent model's carry)."""
 
     def __call__(
         self,
-        x: jax.Array,
+        x: jax.Array | np.ndarray,
         sequence: bool = False,
         *,
         initial_carry: Any = None,
         done: Any = None,
         return_carry: bool = False,
     ) -> tuple[Policy, jax.Array] | tuple[Policy, jax.Array, Any]:
+        """A feed-forward model acts on every leading index alike: ``sequence``,
+        ``initial_carry`` and ``done`` change nothing; ``return_carry`` adds None."""
+        pi, value = self._forward(self._observation(x))
+        return (pi, value, None) if return_carry else (pi, value)
+
+    def _forward(self, x: jax.Array) -> tuple[Policy, jax.Array]:
         raise NotImplementedError
 
     # The recurrent-state API (docs/recurrent.md). Feed-forward models have no
@@ -76,29 +107,73 @@ class Model(Factory, nnx.Module):
     def reset(self, shape: tuple[int, ...] | None = None, mask: Any = None) -> None:
         """Reset the recurrent state; feed-forward models have none, so this does nothing."""
 
+    def detach_carry(self) -> None:
+        """Cut the persistent carry from the computation behind it (torch's
+        truncated backpropagation); JAX arrays hold no graph, so this does nothing."""
+
     def step(self, x: jax.Array | np.ndarray, carry: Any) -> tuple[Policy, jax.Array, Any]:
         """``model(x)`` with the carry passed in and returned: ``(pi, value, None)``."""
         self.carry = carry  # None, or a clear error
         return *self(x), None
 
+    # -- the description ---------------------------------------------------------------
+
     @property
     def metadata(self) -> dict[str, Any]:
-        """JSON-serialisable constructor arguments (see ``rlmodels_common.metadata``)."""
-        raise NotImplementedError
+        """JSON-serialisable constructor arguments (``config.metadata()``)."""
+        return self.config.metadata()
+
+    @property
+    def dtype(self) -> str:
+        """The parameter dtype, ``"float32"`` or ``"float64"``."""
+        return self.config.dtype
+
+    @property
+    def obs_dim(self) -> int:
+        """The observation size, ``observation_space_size``."""
+        return self.config.observation_space_size
+
+    def _configure(self, observation_space_size: int, action_space_size: int, options: dict[str, Any]) -> Any:
+        """Check the constructor's arguments against the configuration class and
+        set ``config``, ``activation`` (the function), ``action_space``, ``bij``
+        and ``discrete``; returns the configuration."""
+        fields = self.config_class.field_names()
+        unknown = sorted(set(options) - set(fields))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unexpected arguments {unknown}; its options are {', '.join(fields[2:])}")
+        space = options.get("action_space")
+        if space is not None and not isinstance(space, ActionSpace):
+            raise TypeError(f"expected an ActionSpace (e.g. Box(-1, 1)), got {type(space).__name__}")
+        if "dtype" in options:
+            options = {**options, "dtype": dtype_name(options["dtype"])}
+        config = self.config_class(observation_space_size=observation_space_size, action_space_size=action_space_size, **options)
+        name, self.activation = resolve_activation(config.activation)
+        self.config = config if name is None else config.replace(activation=name)
+        self.discrete = config.discrete
+        entry = config.action_space
+        self.action_space = space if space is not None or entry is None else ActionSpace.create(entry["type"], **entry["kwargs"])
+        self.bij = None if self.action_space is None else lift(self.action_space)
+        return self.config
 
     @classmethod
-    def from_metadata(
-        cls, model_type: str, metadata: Mapping[str, Any], key: nnx.Rngs | int = 0
-    ) -> "Model":
-        """Build the registered ``model_type`` from its ``metadata``, with fresh
-        parameters drawn from ``key``. JaxDEM's metadata is refused with a
-        ``CheckpointError`` pointing to the importer (``from_jaxdem``)."""
-        reject_jaxdem_metadata(model_type, metadata)
-        kwargs = dict(metadata)
-        entry = kwargs.get("action_space")
+    def known_names(cls) -> KnownNames:
+        """The model types, activations and action spaces this backend can build
+        (the built-in ones and any a user registered)."""
+        return KnownNames(cls.registered_names(), tuple(ACTIVATIONS), ActionSpace.registered_names())
+
+    @classmethod
+    def from_metadata(cls, model_type: str, metadata: Mapping[str, Any], key: nnx.Rngs | int = 0) -> "Model":
+        """Build the registered ``model_type`` from its ``metadata`` (JSON, as a
+        checkpoint holds it), with fresh parameters drawn from ``key``. JaxDEM's
+        metadata is refused with a ``CheckpointError`` pointing to ``from_jaxdem``."""
+        model_class = cls.lookup(model_type)
+        if model_class.config_class is not None:
+            model_class.config_class.from_metadata(metadata, cls.known_names())
+        options = dict(metadata)
+        entry = options.get("action_space")
         if entry is not None:
-            kwargs["action_space"] = ActionSpace.create(entry["type"], **entry["kwargs"])
-        return cls.lookup(model_type)(key=key, **kwargs)
+            options["action_space"] = ActionSpace.create(entry["type"], **entry["kwargs"])
+        return model_class(key=key, **options)
 
     @classmethod
     def _unfilled(cls, model_type: str, metadata: Mapping[str, Any]) -> "Model":
@@ -112,12 +187,11 @@ class Model(Factory, nnx.Module):
             var.set_value(jax.device_put(np.zeros(var.shape, var.dtype)))
         return model
 
+    # -- parameters under their canonical names ------------------------------------------
+
     def canonical_params(self) -> dict[str, np.ndarray]:
         """Parameters as numpy arrays under their canonical (checkpoint) names."""
-        return {
-            _join(path): np.asarray(var.get_value())
-            for path, var in nnx.to_flat_state(nnx.state(self, nnx.Param))
-        }
+        return {_join(path): np.asarray(var.get_value()) for path, var in nnx.to_flat_state(nnx.state(self, nnx.Param))}
 
     def load_canonical_params(self, tensors: Mapping[str, np.ndarray], source: str = "tensors") -> None:
         """Replace every parameter from ``tensors`` (canonical names, JAX layout).
@@ -126,86 +200,31 @@ class Model(Factory, nnx.Module):
         entries; the model is unchanged if anything does not match.
         """
         params = nnx.to_flat_state(nnx.state(self, nnx.Param))
-        expected = {
-            _join(path): (tuple(var.get_value().shape), var.get_value().dtype.name)
-            for path, var in params
-        }
+        expected = {_join(path): (tuple(var.get_value().shape), var.get_value().dtype.name) for path, var in params}
         check_tensors(expected, tensors, source)
         for path, var in params:
             var.set_value(jnp.asarray(tensors[_join(path)]))
 
-    # -- shared building blocks ------------------------------------------------
-
-    def _init_common(
-        self,
-        observation_space_size: int,
-        action_space_size: int,
-        activation: str | Activation,
-        action_space: ActionSpace | None,
-        actor_sigma_head: bool,
-        discrete: bool,
-        dtype: Any,
-    ) -> None:
-        self.obs_dim = positive_int("observation_space_size", observation_space_size)
-        self.action_space_size = positive_int("action_space_size", action_space_size)
-        self.activation_name, self.activation = resolve_activation(activation)
-        self.discrete = bool(discrete)
-        self.actor_sigma_head = bool(actor_sigma_head)
-        self.dtype = dtype_name(dtype)
-        if self.discrete:
-            if action_space is not None:
-                raise ValueError(
-                    f"action_space applies to continuous actions only, got {action_space!r} "
-                    "with discrete=True; drop it or set discrete=False"
-                )
-            if self.actor_sigma_head:
-                raise ValueError(
-                    "actor_sigma_head applies to continuous actions only, got True with "
-                    "discrete=True; drop it or set discrete=False"
-                )
-            self.action_space = None
-            self.bij = None
-            return
-        if action_space is None:
-            action_space = Free()
-        if not isinstance(action_space, ActionSpace):
-            raise TypeError(
-                f"expected an ActionSpace (e.g. Box(-1, 1)), got {type(action_space).__name__}"
-            )
-        size = getattr(action_space, "size", None)
-        if size is not None and size != self.action_space_size:
-            raise ValueError(
-                f"expected {action_space.type_name} bounds of length {self.action_space_size} "
-                f"(action_space_size) or scalars, got length {size}"
-            )
-        self.action_space = action_space
-        self.bij = lift(action_space)
+    # -- the policy head -------------------------------------------------------------------
 
     def _init_heads(self, features: int, actor_scale: float, key: nnx.Rngs) -> None:
         """``actor_mu`` and the standard deviation: ``actor_sigma`` head or ``log_std``."""
-        self.actor_mu = linear(features, self.action_space_size, actor_scale, key, self.dtype)
+        self.actor_mu = linear(features, self.config.action_space_size, actor_scale, key, self.dtype)
         self._init_sigma(features, key)
 
     def _init_sigma(self, features: int, key: nnx.Rngs) -> None:
-        """The standard deviation of a continuous policy: ``actor_sigma`` head or ``log_std``."""
-        continuous = not self.discrete
+        """The standard deviation of a continuous policy: a softplus ``actor_sigma`` head or ``log_std`` ``(1, A)``."""
+        A, continuous, sigma_head = self.config.action_space_size, not self.discrete, self.config.actor_sigma_head
         self.actor_sigma = (
-            nnx.Sequential(
-                linear(features, self.action_space_size, SIGMA_HEAD_SCALE, key, self.dtype, bias=SIGMA_HEAD_BIAS),
-                jax.nn.softplus,
-            )
-            if continuous and self.actor_sigma_head
+            Sequential("actor_sigma", linear(features, A, SIGMA_HEAD_SCALE, key, self.dtype, bias=SIGMA_HEAD_BIAS), jax.nn.softplus)
+            if continuous and sigma_head
             else None
         )
-        self.log_std = (
-            nnx.Param(jnp.zeros((1, self.action_space_size), dtype=self.dtype))
-            if continuous and not self.actor_sigma_head
-            else None
-        )
+        self.log_std = nnx.Param(jnp.zeros((1, A), dtype=self.dtype)) if continuous and not sigma_head else None
 
     def _policy(self, features: jax.Array) -> Policy:
         """The policy distribution for actor features ``(..., F)``."""
-        return self._distribution(self.actor_mu(features), features)
+        return self._distribution(record("actor_mu", self.actor_mu(features)), features)
 
     def _distribution(self, mu: jax.Array, features: jax.Array) -> Policy:
         """The policy distribution with mean (or logits) ``mu`` ``(..., A)`` for actor features ``(..., F)``."""
@@ -213,30 +232,18 @@ class Model(Factory, nnx.Module):
             return distrax.Categorical(logits=mu)
         if self.actor_sigma is not None:
             std = self.actor_sigma(features)
-        else:
-            # log_std is (1, A) as in the seed; the batch shape is x.shape[:-1].
-            std = jnp.broadcast_to(jnp.exp(self.log_std[0]), mu.shape)
+        else:  # log_std is (1, A) as in JaxDEM; the batch shape is x.shape[:-1]
+            std = record("log_std", jnp.broadcast_to(jnp.exp(self.log_std[0]), mu.shape))
+        if is_recording():  # the deterministic action (log_prob's inverse runs on given actions)
+            record("bij.forward", self.bij.forward(mu))
         return Transformed(distrax.MultivariateNormalDiag(mu, std), self.bij)
 
     def _observation(self, x: jax.Array | np.ndarray) -> jax.Array:
         """``x`` as an array of the model's dtype, checked to be ``(..., obs_dim)``."""
         x = jnp.asarray(x, dtype=self.dtype)
         if x.ndim == 0 or x.shape[-1] != self.obs_dim:
-            raise ValueError(f"expected last dim {self.obs_dim}, got {tuple(x.shape)}")
+            raise ValueError(f"expected observation last dim {self.obs_dim}, got {tuple(x.shape)}")
         return x
-
-    def _common_metadata(self) -> dict[str, Any]:
-        if self.activation_name is None:
-            raise ValueError(ACTIVATIONS.unregistered_message(self.activation))
-        return {
-            "observation_space_size": self.obs_dim,
-            "action_space_size": self.action_space_size,
-            "activation": self.activation_name,
-            "action_space": None if self.action_space is None else self.action_space.metadata,
-            "actor_sigma_head": self.actor_sigma_head,
-            "discrete": self.discrete,
-            "dtype": self.dtype,
-        }
 
 
 def as_rngs(key: nnx.Rngs | int) -> nnx.Rngs:
@@ -246,33 +253,6 @@ def as_rngs(key: nnx.Rngs | int) -> nnx.Rngs:
     if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
         return nnx.Rngs(int(key))
     raise TypeError(f"expected key to be nnx.Rngs or an int seed, got {type(key).__name__}")
-
-
-
-def linear(
-    in_features: int, out_features: int, scale: float, key: nnx.Rngs, dtype: str, bias: float = 0.0
-) -> nnx.Linear:
-    """Linear layer with an orthogonal kernel scaled by ``scale`` and a constant bias."""
-    return nnx.Linear(
-        in_features,
-        out_features,
-        kernel_init=nnx.initializers.orthogonal(scale),
-        bias_init=nnx.initializers.constant(bias),
-        param_dtype=dtype,
-        rngs=key,
-    )
-
-
-def mlp_layers(
-    in_features: int, sizes: Sequence[int], activation: Activation, scale: float, key: nnx.Rngs, dtype: str
-) -> list[Any]:
-    """``Linear, activation`` pairs, so in an ``nnx.Sequential`` the kernels sit at
-    ``layers.0, layers.2, ...``."""
-    layers: list[Any] = []
-    for size in sizes:
-        layers += [linear(in_features, size, scale, key, dtype), activation]
-        in_features = size
-    return layers
 
 
 @functools.lru_cache(maxsize=64)
@@ -285,4 +265,3 @@ def _abstract(base: type, model_class: type, model_type: str, metadata: str) -> 
 
 def _join(path: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in path)
-

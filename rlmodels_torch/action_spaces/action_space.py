@@ -13,7 +13,8 @@ from torch.distributions import Transform
 
 from rlmodels_common.action_spaces import LOG2
 from rlmodels_common.factory import Factory
-from rlmodels_common.metadata import action_space_entry, frozen
+from rlmodels_common.configs.base import action_space_entry
+from rlmodels_common.configs.fields import frozen
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 import math
 from typing import Any, Iterator, Mapping
 
-import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
-from rlmodels_common.carry import check_pair, reset_mask_shape
-from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE, positive_int
-from rlmodels_common.metadata import CELL_TYPES
+from rlmodels_common.configs import LSTMActorCriticConfig
+from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE
+from rlmodels_common.intermediates import is_recording, record
 
-from ..action_spaces import ActionSpace
-from ..activations import Activation
 from ..dtypes import TORCH_DTYPES
-from .model import Model, Policy, Sequential, as_generator, linear, pick, usable
+from .layers import Sequential, linear
+from .model import Model, Policy, pick
+from .recurrent import Recurrent
 
 Carry = tuple[torch.Tensor, torch.Tensor]
 
@@ -28,9 +28,7 @@ STEP_CELL_ROWS = 64
 """Up to this many rows a single step runs ``torch.lstm_cell``, above it the
 fused kernel: where the two cost the same on CPU (``benchmarks/``)."""
 
-_TRUNCATED_STD = math.sqrt(
-    1 - 4 * math.exp(-2) / math.sqrt(2 * math.pi) / math.erf(math.sqrt(2))
-)
+_TRUNCATED_STD = math.sqrt(1 - 4 * math.exp(-2) / math.sqrt(2 * math.pi) / math.erf(math.sqrt(2)))
 """Standard deviation of a unit normal truncated to [-2, 2]; Flax's lecun_normal
 divides by it so the truncated kernel keeps variance 1 / fan_in."""
 
@@ -41,8 +39,8 @@ class FusedLSTM(nn.Module):
     ``weight_ih`` ``(4H, in)`` and ``weight_hh`` ``(4H, H)`` are the transposed
     Flax kernels, gate order i, f, g, o; ``bias_hh`` holds the Flax bias and
     ``bias_ih`` is zero and frozen, so one bias trains, as in JAX.
-    :meth:`sequence` and :meth:`step` run the fused kernel ``nn.LSTM`` runs
-    (``torch.lstm``; traceable, compilable, exportable to ONNX). Not an
+    :meth:`sequence` and :meth:`step` run the kernels ``nn.LSTM`` and
+    ``nn.LSTMCell`` run (traceable, compilable, exportable to ONNX). Not an
     ``nn.LSTM`` subclass: ``torch.compile`` refuses to trace through those.
     """
 
@@ -78,22 +76,20 @@ class FusedLSTM(nn.Module):
             c, h = self.step(x.reshape(-1, x.shape[-1]), (c.reshape(-1, self.hidden_size), h.reshape(-1, self.hidden_size)))
             return c.reshape(*batch, self.hidden_size), h.reshape(*batch, self.hidden_size)
         if not torch.compiler.is_compiling() and x.shape[0] > STEP_CELL_ROWS:
-            return self._fused(x[None], carry)[1]
-        h, c = torch.lstm_cell(x, (h, c), self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+            return self.sequence(x[None], carry)[1]
+        h, c = torch.lstm_cell(x, (h, c), w_ih=self.weight_ih, w_hh=self.weight_hh, b_ih=self.bias_ih, b_hh=self.bias_hh)
         return c, h
 
     def sequence(self, x: torch.Tensor, carry: Carry) -> tuple[torch.Tensor, Carry]:
-        """Fused pass over time-major ``x`` ``(T, B..., in)`` from ``carry``; returns
+        """The fused kernel over time-major ``x`` ``(T, B..., in)`` from ``carry``:
         the outputs ``(T, B..., H)`` and the final carry."""
-        return self._fused(x, carry)
-
-    def _fused(self, x: torch.Tensor, carry: Carry) -> tuple[torch.Tensor, Carry]:
-        """``torch.lstm`` over ``x`` ``(T, B..., in)``: outputs ``(T, B..., H)`` and the final carry."""
         T, batch = x.shape[0], x.shape[1:-1]
         n = math.prod(batch)
         c, h = (a.reshape(1, n, self.hidden_size) for a in carry)
-        weights = [self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh]
-        y, h, c = torch.lstm(x.reshape(T, n, x.shape[-1]), (h, c), weights, True, 1, 0.0, self.training, False, False)
+        y, h, c = torch.lstm(
+            x.reshape(T, n, x.shape[-1]), (h, c), [self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh],
+            has_biases=True, num_layers=1, dropout=0.0, train=self.training, bidirectional=False, batch_first=False,
+        )  # fmt: skip
         return y.reshape(T, *batch, self.hidden_size), (c.reshape(*batch, self.hidden_size), h.reshape(*batch, self.hidden_size))
 
     def canonical_tensors(self, prefix: str, grads: bool = False) -> Iterator[tuple[str, torch.Tensor]]:
@@ -135,208 +131,69 @@ def _input_gate(gate: str) -> str:
 
 
 @Model.register("LSTMActorCritic")
-class LSTMActorCritic(Model):
+class LSTMActorCritic(Recurrent):
     """Encoder ``Linear(obs_dim, hidden_features) + activation``, an LSTM with
-    ``lstm_features`` units, and linear policy and value heads on its output.
+    ``lstm_features`` units, and linear policy and value heads on its output
+    (``rlmodels_common.configs.LSTMActorCriticConfig`` states the arguments).
 
-    Calling modes (as ``rlmodels_jax.LSTMActorCritic``; docs/recurrent.md):
-
-    - ``model(x)``: one step. ``x`` is ``(*batch, obs_dim)``; the persistent
-      carry ``model.carry``, ``(c, h)`` each ``(*batch, lstm_features)``, is
-      used and updated. It lives in non-persistent buffers (moved by ``.to()``,
-      never in ``state_dict`` or checkpoints). When ``batch`` differs from the
-      carry's, the carry is re-allocated as zeros first.
-    - ``model.step(x, carry)``: one step from an explicit ``carry`` (None: zeros),
-      returning ``(pi, value, new_carry)``; the persistent carry is not touched.
-    - ``model(x, sequence=True, initial_carry=None, done=None)``: ``x`` is
-      time-major ``(T, *batch, obs_dim)``; returns outputs for every step. The
-      carry starts at ``initial_carry`` (``(c, h)``, each ``(*batch, lstm_features)``)
-      or zeros; where ``done[t]`` (``(T, *batch)`` bool) is True it is zeroed
-      *after* step ``t``. Without ``done`` the fused ``nn.LSTM`` kernel runs;
-      with it, the cell is stepped with masked zeroing. The persistent carry is
-      not touched.
-
-    ``return_carry=True`` adds the carry after the last step (after its
-    ``done`` zeroing) as a third output, ``(pi, value, carry)``, in either mode.
-    Stepping from ``model.carry = initial_carry`` with ``model.reset(mask=done[t])``
-    after each step gives sequence mode's outputs and final carry.
-    ``model.initial_carry(batch)`` is the zero carry a fresh episode starts from.
+    The calling modes are :class:`~rlmodels_torch.models.recurrent.Recurrent`'s
+    (docs/recurrent.md) with the carry ``(c, h)``, each ``(*batch,
+    lstm_features)``. Sequence mode without ``done`` runs the fused ``nn.LSTM``
+    kernel; with it, the cell is stepped and the carry zeroed where ``done``.
 
     ``cell_type`` (``"OptimizedLSTMCell"`` or ``"LSTMCell"``) only names the
     Flax parameter layout the checkpoint uses and the recurrent initialisation;
     the math is the same. ``remat=True`` recomputes the recurrence in the
-    backward pass (``torch.utils.checkpoint``) to save memory. ``device`` places
-    the parameters and the carry (as ``.to(device)`` after construction).
+    backward pass (``torch.utils.checkpoint``) to save memory.
+
+    Attributes: ``config``, ``obs_dim``, ``lstm_features``, ``encoder``, ``cell``,
+    ``actor_mu``, ``actor_sigma``, ``log_std``, ``critic``, ``bij``, ``c``, ``h``
+    (the persistent carry), ``discrete``.
     """
 
-    def __init__(
-        self,
-        observation_space_size: int,
-        action_space_size: int,
-        key: int | torch.Generator,
-        *,
-        hidden_features: int = 64,
-        lstm_features: int = 128,
-        activation: str | Activation = "gelu",
-        action_space: ActionSpace | None = None,
-        cell_type: str = "OptimizedLSTMCell",
-        remat: bool = False,
-        actor_sigma_head: bool = False,
-        carry_leading_shape: tuple[int, ...] = (),
-        discrete: bool = False,
-        dtype: Any = "float32",
-        device: torch.device | str | None = None,
-    ) -> None:
-        self._init_common(
-            observation_space_size, action_space_size, activation, action_space,
-            actor_sigma_head, discrete, dtype,
-        )  # fmt: skip
-        key = as_generator(key)
-        self.hidden_features = positive_int("hidden_features", hidden_features)
-        self.lstm_features = positive_int("lstm_features", lstm_features)
-        if cell_type not in CELL_TYPES:
-            raise ValueError(f"expected cell_type in {list(CELL_TYPES)}, got {cell_type!r}")
-        self.cell_type = cell_type
-        self.remat = bool(remat)
-        self.carry_leading_shape = tuple(
-            positive_int("every carry_leading_shape entry", n) for n in carry_leading_shape
-        )
-        self.encoder = Sequential(linear(self.obs_dim, self.hidden_features, IN_SCALE, key, self.dtype), self.activation)
-        self.cell = FusedLSTM(self.hidden_features, self.lstm_features, self.cell_type, key, self.dtype)
-        self._init_heads(self.lstm_features, ACTOR_SCALE, key)
-        self.critic = linear(self.lstm_features, 1, CRITIC_SCALE, key, self.dtype)
-        zeros = torch.zeros((*self.carry_leading_shape, self.lstm_features), dtype=TORCH_DTYPES[self.dtype])
-        self.register_buffer("c", zeros, persistent=False)
-        self.register_buffer("h", zeros.clone(), persistent=False)
-        if device is not None:  # drawn on the CPU, where the generator is, then moved
-            self.to(device)
+    config_class = LSTMActorCriticConfig
+
+    def _build(self, config: Any, key: torch.Generator) -> None:
+        hidden, H, dtype = config.hidden_features, config.lstm_features, config.dtype
+        self.encoder = Sequential("encoder", linear(self.obs_dim, hidden, IN_SCALE, key, dtype), self.activation)
+        self.cell = FusedLSTM(hidden, H, config.cell_type, key, dtype)
+        self._init_heads(H, ACTOR_SCALE, key)
+        self.critic = linear(H, 1, CRITIC_SCALE, key, dtype)
 
     @property
-    def carry(self) -> Carry:
-        """The persistent carry ``(c, h)``, each ``(*batch, lstm_features)``, that
-        ``model(x)`` continues from. Assign a pair (any batch shape, floating
-        dtype) to continue from it; it is checked and cast to the model's dtype
-        and device."""
-        return self.c, self.h
+    def lstm_features(self) -> int:
+        """The LSTM's width ``H``: the carry's ``c`` and ``h`` are ``(*batch, H)``."""
+        return self._config.lstm_features
 
-    @carry.setter
-    def carry(self, value: Carry) -> None:
-        self.c, self.h = self._checked_carry(value, None, "carry")
+    def _advance(self, x: torch.Tensor, carry: Carry) -> tuple[torch.Tensor, Carry]:
+        features = self.encoder(x)
+        if is_recording():
+            cell = self.cell
+            record("cell.gates", F.linear(features, cell.weight_ih, cell.bias_ih) + F.linear(carry[1], cell.weight_hh, cell.bias_hh))
+        c, h = self.cell.step(features, carry)
+        record("cell.c", c)
+        record("cell.h", h)
+        return h, (c, h)
 
-    def initial_carry(self, batch_shape: tuple[int, ...] = ()) -> Carry:
-        """The carry a fresh episode starts from: zeros ``(c, h)``, each
-        ``(*batch_shape, lstm_features)``, of the model's dtype and device."""
-        zeros = self.h.new_zeros((*batch_shape, self.lstm_features))
-        return zeros, zeros.clone()
-
-    def reset(self, shape: tuple[int, ...] | None = None, mask: torch.Tensor | np.ndarray | None = None) -> None:
-        """Zero the persistent carry: all of it, or the entries whose ``mask`` flag is True.
-
-        ``mask`` (bool) has the carry's batch shape (``done[t]``, so stepping with
-        ``reset(mask=done[t])`` after each step is sequence mode with ``done``) or
-        ``(batch[0],)``, one flag per environment along axis 0; an unbatched
-        carry takes a single flag ``()``. ``shape`` (optional) is the shape of
-        the coming observations, ``(*batch, obs_dim)``: if the carry is not
-        ``(*batch, lstm_features)``, it becomes zeros of that shape (``mask``
-        unused).
-        """
-        if shape is not None:
-            target = (*tuple(shape)[:-1], self.lstm_features)
-            if tuple(self.h.shape) != target:
-                self.c = self.h.new_zeros(target)
-                self.h = self.h.new_zeros(target)
-                return
-        if mask is None:
-            self.c = torch.zeros_like(self.c)
-            self.h = torch.zeros_like(self.h)
-            return
-        mask = torch.as_tensor(mask, device=self.h.device)
-        keep = ~mask.to(torch.bool).reshape(reset_mask_shape(tuple(self.h.shape[:-1]), tuple(mask.shape)))
-        self.c = torch.where(keep, self.c, 0.0)
-        self.h = torch.where(keep, self.h, 0.0)
-
-    def forward(
-        self,
-        x: torch.Tensor | np.ndarray,
-        sequence: bool = False,
-        *,
-        initial_carry: Carry | None = None,
-        done: torch.Tensor | np.ndarray | None = None,
-        return_carry: bool = False,
-    ) -> tuple[Policy, torch.Tensor] | tuple[Policy, torch.Tensor, Carry]:
-        x = self._observation(x)
-        if sequence:
-            y, carry = self._sequence(x, initial_carry, done)
-        else:
-            if initial_carry is not None or done is not None:
-                raise ValueError("initial_carry and done apply to sequence mode; pass sequence=True")
-            if self.h.shape[:-1] != x.shape[:-1]:
-                self.reset(x.shape)
-            c, y = self.cell.step(self.encoder(x), usable(self.carry))
-            # Straight into the buffer dict: Module.__setattr__'s checks cost ~6 us
-            # a step at batch 1, where the whole act step is ~230 us (benchmarks/).
-            self._buffers["c"], self._buffers["h"] = carry = c, y
-        pi, value = self._policy(y), self.critic(y)
-        return (pi, value, carry) if return_carry else (pi, value)
-
-    def step(self, x: torch.Tensor | np.ndarray, carry: Carry | None) -> tuple[Policy, torch.Tensor, Carry]:
-        """One step from an explicit ``carry`` ``(c, h)``, each ``(*batch, lstm_features)``
-        for ``x`` ``(*batch, obs_dim)`` (None: zeros, a fresh episode); returns
-        ``(pi, value, new_carry)`` and leaves the persistent carry alone."""
-        x = self._observation(x)
-        batch = tuple(x.shape[:-1])
-        carry = self.initial_carry(batch) if carry is None else self._checked_carry(carry, batch, "carry")
-        carry = self.cell.step(self.encoder(x), usable(carry))
-        return self._policy(carry[1]), self.critic(carry[1]), carry
-
-    def _checked_carry(self, carry: Any, batch: tuple[int, ...] | None, what: str) -> Carry:
-        """``carry`` as a ``(c, h)`` pair of the model's dtype and device, each
-        ``(*batch, lstm_features)`` (any common ``batch`` if None); ValueError otherwise."""
-        check_pair(carry, batch, self.lstm_features, what)
-        c, h = (a if isinstance(a, torch.Tensor) else torch.as_tensor(np.array(a)) for a in carry)  # a copy: JAX buffers are read-only
-        if not (c.is_floating_point() and h.is_floating_point()):
-            raise ValueError(f"expected {what} (c, h) of a floating dtype, got {c.dtype} and {h.dtype}")
-        like = self.actor_mu.weight
-        return c.to(dtype=like.dtype, device=like.device), h.to(dtype=like.dtype, device=like.device)
-
-    def _sequence(self, x: torch.Tensor, initial_carry: Carry | None, done: Any) -> tuple[torch.Tensor, Carry]:
-        """Outputs ``(T, *batch, lstm_features)`` and the final carry."""
-        if x.ndim < 2:
-            raise ValueError(f"sequence mode expects time-major (T, B..., {self.obs_dim}), got {tuple(x.shape)}")
-        batch = tuple(x.shape[1:-1])
-        if initial_carry is None:
-            carry = self.initial_carry(batch)
-        else:
-            carry = usable(self._checked_carry(initial_carry, batch, "initial_carry"))
+    def _scan(self, x: torch.Tensor, carry: Carry, done: torch.Tensor | None) -> tuple[torch.Tensor, Carry]:
         features = self.encoder(x)
         if x.shape[0] == 0:  # torch.lstm refuses T = 0; JAX's scan returns the empty outputs
             return features.new_zeros((*x.shape[:-1], self.lstm_features)), carry
         if done is None:
             return self._maybe_remat(self.cell.sequence, features, carry)
-        done = torch.as_tensor(done, device=x.device)
-        if tuple(done.shape) != tuple(x.shape[:-1]):
-            raise ValueError(f"expected done shape {tuple(x.shape[:-1])} (T, B...), got {tuple(done.shape)}")
-        # Steps over the batch flattened to rows (as the fused kernel sees it), and
-        # zeroes the rows that end with index_fill: exact where the carry is NaN or
-        # inf (a multiply by (1 - done), as hand-written loops do, would leak it into
-        # the next episode, which JAX and reset() do not), ~4x cheaper than
-        # torch.where on CPU, and nothing at all for steps where no row ends.
-        T, rows = x.shape[0], math.prod(batch)
-        steps, ended = torch.nonzero(done.reshape(T, rows), as_tuple=True)
-        counts = torch.bincount(steps, minlength=T).tolist()
-        features = features.reshape(T, rows, features.shape[-1])
-        carry = tuple(a.reshape(rows, self.lstm_features) for a in carry)
-        ys = []
-        for t, resets in enumerate(torch.split(ended, counts)):
+        outputs = []
+        for t in range(x.shape[0]):
             carry = self._maybe_remat(self.cell.step, features[t], carry)
-            ys.append(carry[1])
-            if counts[t]:
-                carry = (carry[0].index_fill(0, resets, 0.0), carry[1].index_fill(0, resets, 0.0))
-        final = (carry[0].reshape(*batch, self.lstm_features), carry[1].reshape(*batch, self.lstm_features))
-        return torch.stack(ys).reshape(*x.shape[:-1], self.lstm_features), final
+            outputs.append(carry[1])
+            # where, not a multiply by (1 - done): a NaN or inf must not leak into the next episode
+            carry = tuple(torch.where(done[t, ..., None], 0.0, a) for a in carry)
+        return torch.stack(outputs), carry
+
+    def _heads(self, features: torch.Tensor) -> tuple[Policy, torch.Tensor]:
+        return self._policy(features), record("critic", self.critic(features))
 
     def _maybe_remat(self, fn: Any, *args: Any) -> Any:
-        if self.remat and torch.is_grad_enabled():
+        if self._config.remat and torch.is_grad_enabled():
             return checkpoint(fn, *args, use_reentrant=False)
         return fn(*args)
 
@@ -347,14 +204,3 @@ class LSTMActorCritic(Model):
     def _load_canonical(self, tensors: Mapping[str, torch.Tensor]) -> None:
         super()._load_canonical(tensors)
         self.cell.load_canonical("cell", tensors)
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        return {
-            **self._common_metadata(),
-            "hidden_features": self.hidden_features,
-            "lstm_features": self.lstm_features,
-            "cell_type": self.cell_type,
-            "remat": self.remat,
-            "carry_leading_shape": list(self.carry_leading_shape),
-        }

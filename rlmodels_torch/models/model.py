@@ -1,9 +1,11 @@
-"""The model base class and the pieces every actor-critic shares: argument
-checks, orthogonal linear layers, the policy heads and the policy distribution."""
+"""The model base class: the registry, the model's description (``config``),
+canonical parameters, and the policy heads and distribution every
+actor-critic shares."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping, Sequence
+import inspect
+from typing import Any, ClassVar, Iterator, Mapping
 
 import numpy as np
 import torch
@@ -11,14 +13,16 @@ from torch import nn
 from torch.distributions import Categorical, Independent, Normal
 
 from rlmodels_common.checkpoint_format import check_tensors
+from rlmodels_common.configs import KnownNames, ModelConfig
 from rlmodels_common.factory import Factory
-from rlmodels_common.jaxdem import reject_jaxdem_metadata
-from rlmodels_common.initialization import SIGMA_HEAD_BIAS, SIGMA_HEAD_SCALE, positive_int
+from rlmodels_common.initialization import SIGMA_HEAD_BIAS, SIGMA_HEAD_SCALE
+from rlmodels_common.intermediates import is_recording, record
 
-from ..action_spaces import ActionSpace, Free, lift
-from ..activations import ACTIVATIONS, Activation, resolve_activation
+from ..action_spaces import ActionSpace, lift
+from ..activations import ACTIVATIONS, resolve_activation
 from ..distributions import Transformed
 from ..dtypes import TORCH_DTYPES, dtype_name
+from .layers import Sequential, linear
 
 Policy = Transformed | Categorical
 
@@ -27,23 +31,58 @@ class Model(Factory, nn.Module):
     """Base class of the actor-critic models: ``pi, value = model(x)``.
 
     Subclasses register with ``@Model.register("Name")`` and are built by
-    ``Model.create("Name", **kwargs)``. ``canonical_params`` names parameters as
-    the JAX reference does (Linear ``weight`` ``(out, in)`` becomes ``kernel``
-    ``(in, out)``); those names are the checkpoint's.
+    ``Model.create("Name", **kwargs)``. A built-in model's constructor
+    arguments are its ``config`` (``rlmodels_common.configs``), which states
+    them, their defaults and their checks once for both backends; ``device``
+    places the parameters (as ``.to(device)`` after construction).
+    ``canonical_params`` names parameters as the JAX reference does (Linear
+    ``weight`` ``(out, in)`` becomes ``kernel`` ``(in, out)``); those names are
+    the checkpoint's.
     """
 
-    discrete: bool
-    dtype: str
+    config_class: ClassVar[type[ModelConfig] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "config_class" in cls.__dict__:  # the constructor takes the configuration's fields
+            P = inspect.Parameter
+            key = P("key", P.POSITIONAL_OR_KEYWORD, annotation="int | torch.Generator")
+            device = P("device", P.KEYWORD_ONLY, default=None, annotation="torch.device | str | None")
+            cls.__signature__ = cls.config_class.signature(key, device)
+
+    def __init__(
+        self, observation_space_size: int, action_space_size: int, key: int | torch.Generator,
+        *, device: torch.device | str | None = None, **options: Any,
+    ) -> None:  # fmt: skip
+        """A built-in model: ``options`` are its configuration's fields (see ``config_class``)."""
+        config = self._configure(observation_space_size, action_space_size, options)
+        self._build(config, as_generator(key))
+        self._init_state()
+        if device is not None:  # drawn on the CPU, where the generator is, then moved
+            self.to(device)
+
+    def _build(self, config: Any, key: torch.Generator) -> None:
+        """Create the layers, drawing their initial parameters from ``key`` in a fixed order."""
+        raise NotImplementedError
+
+    def _init_state(self) -> None:
+        """Create the state that is not a parameter (a recurrent model's carry)."""
 
     def forward(
         self,
-        x: torch.Tensor,
+        x: torch.Tensor | np.ndarray,
         sequence: bool = False,
         *,
         initial_carry: Any = None,
         done: Any = None,
         return_carry: bool = False,
     ) -> tuple[Policy, torch.Tensor] | tuple[Policy, torch.Tensor, Any]:
+        """A feed-forward model acts on every leading index alike: ``sequence``,
+        ``initial_carry`` and ``done`` change nothing; ``return_carry`` adds None."""
+        pi, value = self._forward(self._observation(x))
+        return (pi, value, None) if return_carry else (pi, value)
+
+    def _forward(self, x: torch.Tensor) -> tuple[Policy, torch.Tensor]:
         raise NotImplementedError
 
     # The recurrent-state API (docs/recurrent.md). Feed-forward models have no
@@ -66,29 +105,84 @@ class Model(Factory, nn.Module):
     def reset(self, shape: tuple[int, ...] | None = None, mask: Any = None) -> None:
         """Reset the recurrent state; feed-forward models have none, so this does nothing."""
 
+    def detach_carry(self) -> None:
+        """Cut the persistent carry from the graph that computed it (truncated
+        backpropagation); feed-forward models have none, so this does nothing."""
+
     def step(self, x: torch.Tensor | np.ndarray, carry: Any) -> tuple[Policy, torch.Tensor, Any]:
         """``model(x)`` with the carry passed in and returned: ``(pi, value, None)``."""
         self.carry = carry  # None, or a clear error
         return *self(x), None
 
+    # -- the description ---------------------------------------------------------------
+
+    @property
+    def config(self) -> ModelConfig:
+        """The constructor arguments (``rlmodels_common.configs``); ``dtype``
+        follows the parameters (``.to(torch.float64)`` changes it)."""
+        if self._config.dtype != self.dtype:
+            self._config = self._config.replace(dtype=self.dtype)
+        return self._config
+
     @property
     def metadata(self) -> dict[str, Any]:
-        """JSON-serialisable constructor arguments (see ``rlmodels_common.metadata``)."""
-        raise NotImplementedError
+        """JSON-serialisable constructor arguments (``config.metadata()``)."""
+        return self.config.metadata()
+
+    @property
+    def dtype(self) -> str:
+        """The parameter dtype, ``"float32"`` or ``"float64"``."""
+        return dtype_name(self._like().dtype)
+
+    @property
+    def obs_dim(self) -> int:
+        """The observation size, ``observation_space_size``."""
+        return self._config.observation_space_size
+
+    def _configure(self, observation_space_size: int, action_space_size: int, options: dict[str, Any]) -> Any:
+        """Check the constructor's arguments against the configuration class and
+        set ``config``, ``activation`` (the function), ``action_space``, ``bij``
+        and ``discrete``; returns the configuration."""
+        nn.Module.__init__(self)
+        fields = self.config_class.field_names()
+        unknown = sorted(set(options) - set(fields))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unexpected arguments {unknown}; its options are {', '.join(fields[2:])}, device")
+        space = options.get("action_space")
+        if space is not None and not isinstance(space, ActionSpace):
+            raise TypeError(f"expected an ActionSpace (e.g. Box(-1, 1)), got {type(space).__name__}")
+        if "dtype" in options:
+            options = {**options, "dtype": dtype_name(options["dtype"])}
+        config = self.config_class(observation_space_size=observation_space_size, action_space_size=action_space_size, **options)
+        name, self.activation = resolve_activation(config.activation)
+        self._config = config if name is None else config.replace(activation=name)
+        self.discrete = config.discrete
+        entry = config.action_space
+        self.action_space = space if space is not None or entry is None else ActionSpace.create(entry["type"], **entry["kwargs"])
+        self.bij = None if self.action_space is None else lift(self.action_space)
+        return self._config
 
     @classmethod
-    def from_metadata(
-        cls, model_type: str, metadata: Mapping[str, Any], key: int | torch.Generator = 0
-    ) -> "Model":
-        """Build the registered ``model_type`` from its ``metadata``, with fresh
-        parameters drawn from ``key``. JaxDEM's metadata is refused with a
-        ``CheckpointError`` pointing to the importer (``from_jaxdem``)."""
-        reject_jaxdem_metadata(model_type, metadata)
-        kwargs = dict(metadata)
-        entry = kwargs.get("action_space")
+    def known_names(cls) -> KnownNames:
+        """The model types, activations and action spaces this backend can build
+        (the built-in ones and any a user registered)."""
+        return KnownNames(cls.registered_names(), tuple(ACTIVATIONS), ActionSpace.registered_names())
+
+    @classmethod
+    def from_metadata(cls, model_type: str, metadata: Mapping[str, Any], key: int | torch.Generator = 0) -> "Model":
+        """Build the registered ``model_type`` from its ``metadata`` (JSON, as a
+        checkpoint holds it), with fresh parameters drawn from ``key``. JaxDEM's
+        metadata is refused with a ``CheckpointError`` pointing to ``from_jaxdem``."""
+        model_class = cls.lookup(model_type)
+        if model_class.config_class is not None:
+            model_class.config_class.from_metadata(metadata, cls.known_names())
+        options = dict(metadata)
+        entry = options.get("action_space")
         if entry is not None:
-            kwargs["action_space"] = ActionSpace.create(entry["type"], **entry["kwargs"])
-        return cls.lookup(model_type)(key=key, **kwargs)
+            options["action_space"] = ActionSpace.create(entry["type"], **entry["kwargs"])
+        return model_class(key=key, **options)
+
+    # -- parameters under their canonical names ------------------------------------------
 
     def canonical_params(self) -> dict[str, np.ndarray]:
         """Parameters as numpy arrays under their canonical (checkpoint) names, JAX layout."""
@@ -132,79 +226,28 @@ class Model(Factory, nn.Module):
         if self.log_std is not None:
             self.log_std.copy_(tensors["log_std"])
 
-    # -- shared building blocks ------------------------------------------------
-
-    def _init_common(
-        self,
-        observation_space_size: int,
-        action_space_size: int,
-        activation: str | Activation,
-        action_space: ActionSpace | None,
-        actor_sigma_head: bool,
-        discrete: bool,
-        dtype: Any,
-    ) -> None:
-        nn.Module.__init__(self)
-        self.obs_dim = positive_int("observation_space_size", observation_space_size)
-        self.action_space_size = positive_int("action_space_size", action_space_size)
-        self.activation_name, self.activation = resolve_activation(activation)
-        self.discrete = bool(discrete)
-        self.actor_sigma_head = bool(actor_sigma_head)
-        self.dtype = dtype_name(dtype)
-        self.action_space: ActionSpace | None = None
-        self.bij = None
-        if self.discrete:
-            if action_space is not None:
-                raise ValueError(
-                    f"action_space applies to continuous actions only, got {action_space!r} "
-                    "with discrete=True; drop it or set discrete=False"
-                )
-            if self.actor_sigma_head:
-                raise ValueError(
-                    "actor_sigma_head applies to continuous actions only, got True with "
-                    "discrete=True; drop it or set discrete=False"
-                )
-            return
-        if action_space is None:
-            action_space = Free()
-        if not isinstance(action_space, ActionSpace):
-            raise TypeError(
-                f"expected an ActionSpace (e.g. Box(-1, 1)), got {type(action_space).__name__}"
-            )
-        size = getattr(action_space, "size", None)
-        if size is not None and size != self.action_space_size:
-            raise ValueError(
-                f"expected {action_space.type_name} bounds of length {self.action_space_size} "
-                f"(action_space_size) or scalars, got length {size}"
-            )
-        self.action_space = action_space
-        self.bij = lift(action_space)
+    # -- the policy head -------------------------------------------------------------------
 
     def _init_heads(self, features: int, actor_scale: float, key: torch.Generator) -> None:
         """``actor_mu`` and the standard deviation: ``actor_sigma`` head or ``log_std``."""
-        self.actor_mu = linear(features, self.action_space_size, actor_scale, key, self.dtype)
+        self.actor_mu = linear(features, self._config.action_space_size, actor_scale, key, self._config.dtype)
         self._init_sigma(features, key)
 
     def _init_sigma(self, features: int, key: torch.Generator) -> None:
-        """The standard deviation of a continuous policy: ``actor_sigma`` head or ``log_std``."""
-        continuous = not self.discrete
+        """The standard deviation of a continuous policy: a softplus ``actor_sigma`` head or ``log_std`` ``(1, A)``."""
+        config = self._config
+        A, continuous, sigma_head = config.action_space_size, not self.discrete, config.actor_sigma_head
         self.actor_sigma = (
-            Sequential(
-                linear(features, self.action_space_size, SIGMA_HEAD_SCALE, key, self.dtype, bias=SIGMA_HEAD_BIAS),
-                ACTIVATIONS["softplus"],
-            )
-            if continuous and self.actor_sigma_head
+            Sequential("actor_sigma", linear(features, A, SIGMA_HEAD_SCALE, key, config.dtype, bias=SIGMA_HEAD_BIAS), ACTIVATIONS["softplus"])
+            if continuous and sigma_head
             else None
         )
-        self.log_std = (
-            nn.Parameter(torch.zeros((1, self.action_space_size), dtype=TORCH_DTYPES[self.dtype]))
-            if continuous and not self.actor_sigma_head
-            else None
-        )
+        zeros = torch.zeros((1, A), dtype=TORCH_DTYPES[config.dtype])
+        self.log_std = nn.Parameter(zeros) if continuous and not sigma_head else None
 
     def _policy(self, features: torch.Tensor) -> Policy:
         """The policy distribution for actor features ``(..., F)``."""
-        return self._distribution(self.actor_mu(features), features)
+        return self._distribution(record("actor_mu", self.actor_mu(features)), features)
 
     def _distribution(self, mu: torch.Tensor, features: torch.Tensor) -> Policy:
         """The policy distribution with mean (or logits) ``mu`` ``(..., A)`` for actor features ``(..., F)``."""
@@ -214,10 +257,10 @@ class Model(Factory, nn.Module):
             return Categorical(logits=torch.log_softmax(mu, -1), validate_args=False)
         if self.actor_sigma is not None:
             std = self.actor_sigma(features)
-        else:
-            # log_std is (1, A) as in the seed; the batch shape is x.shape[:-1].
-            # expand_as, not expand(mu.shape): parsing a Size costs ~1.5 us a call.
-            std = torch.exp(self.log_std[0]).expand_as(mu)
+        else:  # log_std is (1, A) as in JaxDEM; the batch shape is x.shape[:-1]
+            std = record("log_std", torch.exp(self.log_std[0]).expand(mu.shape))
+        if is_recording():  # the deterministic action (log_prob's inverse runs on given actions)
+            record("bij.forward", self.bij(mu))
         return Transformed(Independent(Normal(mu, std, validate_args=False), 1, validate_args=False), self.bij)
 
     def _observation(self, x: torch.Tensor | np.ndarray) -> torch.Tensor:
@@ -228,78 +271,12 @@ class Model(Factory, nn.Module):
         elif x.dtype != weight.dtype or x.device != weight.device:
             x = x.to(dtype=weight.dtype, device=weight.device)
         if x.ndim == 0 or x.shape[-1] != self.obs_dim:
-            raise ValueError(f"expected last dim {self.obs_dim}, got {tuple(x.shape)}")
+            raise ValueError(f"expected observation last dim {self.obs_dim}, got {tuple(x.shape)}")
         return x
-
-    def _common_metadata(self) -> dict[str, Any]:
-        if self.activation_name is None:
-            raise ValueError(ACTIVATIONS.unregistered_message(self.activation))
-        return {
-            "observation_space_size": self.obs_dim,
-            "action_space_size": self.action_space_size,
-            "activation": self.activation_name,
-            "action_space": None if self.action_space is None else self.action_space.metadata,
-            "actor_sigma_head": self.actor_sigma_head,
-            "discrete": self.discrete,
-            "dtype": self.dtype,
-        }
-
-    def _apply(self, fn: Any, recurse: bool = True) -> "Model":
-        # .to(), .double(), .float() change the parameter dtype: keep the
-        # recorded dtype in step with it.
-        out = super()._apply(fn, recurse)
-        self.dtype = str(self._like().dtype).removeprefix("torch.")
-        return out
 
     def _like(self) -> torch.Tensor:
         """A parameter holding the model's dtype and device (inputs and carries are cast to them)."""
         return self.actor_mu.weight
-
-
-class ActivationLayer(nn.Module):
-    """An activation function as a module, so ``Sequential`` indices match Flax's."""
-
-    def __init__(self, fn: Activation) -> None:
-        super().__init__()
-        self.fn = fn
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fn(x)
-
-    # Called straight, not through nn.Module.__call__'s hook dispatch, which cost
-    # ~2 us per activation of a ~130 us act step at batch 1 (benchmarks/); an
-    # activation has no parameters or state for a hook to see.
-    __call__ = forward
-
-    def extra_repr(self) -> str:
-        return getattr(self.fn, "__name__", repr(self.fn))
-
-
-class Sequential(nn.Module):
-    """Layers applied in order, held in ``layers`` like ``nnx.Sequential``, so the
-    parameter paths (``layers.0``, ``layers.2``, ...) match the JAX reference."""
-
-    def __init__(self, *layers: nn.Module | Activation) -> None:
-        super().__init__()
-        self.layers = nn.ModuleList(
-            layer if isinstance(layer, nn.Module) else ActivationLayer(layer) for layer in layers
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for layer in self.layers:
-            x = layer(x)
-        return x
-
-
-def usable(carry: Any) -> Any:
-    """``carry`` (a tensor or a tuple of them), cloned if it was made under
-    ``torch.inference_mode()`` and is now used where autograd may need to save
-    it (a rollout's carry fed to training). Under torch.compile, which cannot
-    ask, use ``torch.no_grad()`` for rollouts."""
-    first = carry[0] if isinstance(carry, tuple) else carry
-    if torch.compiler.is_compiling() or torch.is_inference_mode_enabled() or not first.is_inference():
-        return carry
-    return tuple(a.clone() for a in carry) if isinstance(carry, tuple) else carry.clone()
 
 
 def pick(parameter: torch.Tensor, grad: bool) -> torch.Tensor:
@@ -316,27 +293,3 @@ def as_generator(key: int | torch.Generator) -> torch.Generator:
     if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
         return torch.Generator().manual_seed(int(key))
     raise TypeError(f"expected key to be a torch.Generator or an int seed, got {type(key).__name__}")
-
-
-
-def linear(
-    in_features: int, out_features: int, scale: float, key: torch.Generator, dtype: str, bias: float = 0.0
-) -> nn.Linear:
-    """Linear layer with an orthogonal kernel scaled by ``scale`` and a constant bias."""
-    layer = nn.Linear(in_features, out_features, dtype=TORCH_DTYPES[dtype])
-    with torch.no_grad():
-        nn.init.orthogonal_(layer.weight, gain=scale, generator=key)
-        layer.bias.fill_(bias)
-    return layer
-
-
-def mlp_layers(
-    in_features: int, sizes: Sequence[int], activation: Activation, scale: float, key: torch.Generator, dtype: str
-) -> list[nn.Module | Activation]:
-    """``Linear, activation`` pairs, so in a ``Sequential`` the kernels sit at
-    ``layers.0, layers.2, ...``."""
-    layers: list[nn.Module | Activation] = []
-    for size in sizes:
-        layers += [linear(in_features, size, scale, key, dtype), activation]
-        in_features = size
-    return layers

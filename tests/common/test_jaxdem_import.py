@@ -17,7 +17,7 @@ from rlmodels_common.carry import entries, map_carry
 from rlmodels_common.checkpoint_format import read_checkpoint
 from rlmodels_common.contract import carry_shapes
 from rlmodels_common.jaxdem import JaxdemError, convert, read_directory, step_numbers
-from rlmodels_common.jaxdem_forward import NUMPY_ACTIVATIONS, jaxdem_forward
+from rlmodels_common.reference import NUMPY_ACTIVATIONS, forward
 from rlmodels_common.tolerances import tolerance
 from tests.jaxdem_cases import CASES, checkpoint, expected, zero_where
 
@@ -47,7 +47,7 @@ def test_numpy_forward_reproduces_jaxdems_recorded_outputs(case):
     imported, want, tol = convert(read_directory(checkpoint(case))), expected(case), tolerance("float32")
     carry = None
     for t in range(want["obs"].shape[0]):
-        out = jaxdem_forward(imported, want["obs"][t], carry)
+        out = forward(imported.config, imported.tensors, want["obs"][t], carry)
         assert tol.error(out["value"], want["value"][t]) <= 1
         if imported.metadata["discrete"]:
             np.testing.assert_array_equal(np.argmax(out["logits"], axis=-1), want["deterministic"][t])
@@ -59,7 +59,7 @@ def test_numpy_forward_reproduces_jaxdems_recorded_outputs(case):
             carry = map_carry(lambda a: zero_where(want["done"][t], a), out["carry"])
     if imported.carry is not None:
         lead = imported.metadata["carry_leading_shape"][0]
-        out = jaxdem_forward(imported, want["obs"][0, :lead], imported.model_carry)
+        out = forward(imported.config, imported.tensors, want["obs"][0, :lead], imported.model_carry)
         assert tol.error(out["value"], want["value_from_saved"]) <= 1
 
 
@@ -290,11 +290,11 @@ def test_import_jaxdem_bad_input_writes_nothing(capsys, tmp_path, case, argv, me
 def test_import_jaxdem_reports_a_disagreement(capsys, tmp_path, monkeypatch):
     import rlmodels.jaxdem
 
-    def off_by_a_little(imported, x, carry=None):
-        out = jaxdem_forward(imported, x, carry)
+    def off_by_a_little(config, params, x, carry=None):
+        out = forward(config, params, x, carry)
         return {**out, "value": out["value"] + 1e-3}
 
-    monkeypatch.setattr(rlmodels.jaxdem, "jaxdem_forward", off_by_a_little)
+    monkeypatch.setattr(rlmodels.jaxdem, "forward", off_by_a_little)
     status = main(["import-jaxdem", str(checkpoint("head/ac_discrete")), "-o", str(tmp_path / "p")])
     text = capsys.readouterr().out
     assert status == EXIT_DISAGREE and "DISAGREES" in text and " NO" in text

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from rlmodels_common.checkpoint_format import CheckpointError, read_checkpoint
-from rlmodels_common.metadata import BUILT_IN, KnownNames, action_space_entry, check_metadata, jsonable
+from rlmodels_common.configs import BUILT_IN, KnownNames, action_space_entry, jsonable
+from rlmodels_common.contract import check_metadata
 from tests.broken_checkpoints import golden
 
 

@@ -46,7 +46,7 @@ def outputs(model: rj.Model, pi, value, actions) -> dict[str, np.ndarray]:
 def actions_for(model: rj.Model, pi, rng: np.random.Generator) -> jnp.ndarray:
     """Actions to score: integers, or samples with one row pushed onto the bounds."""
     if model.discrete:
-        return jnp.asarray(rng.integers(0, model.action_space_size, pi.batch_shape))
+        return jnp.asarray(rng.integers(0, model.config.action_space_size, pi.batch_shape))
     base = pi.distribution
     x = np.asarray(base.loc) + np.asarray(base.scale_diag) * rng.standard_normal(base.loc.shape)
     x[..., 0, :] *= 40.0  # far out: actions within float rounding of the bounds

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.numpy_oracle import ACTIVATIONS as ORACLE
+from rlmodels_common.reference import NUMPY_ACTIVATIONS as ORACLE
 from rlmodels_common.activations import ACTIVATIONS as NAMES
 from rlmodels_jax import activations
 

@@ -7,9 +7,10 @@ from hypothesis import strategies as st
 from flax import nnx
 
 import rlmodels_jax as rj
-from rlmodels_common.checkpoint_format import CheckpointError
+from rlmodels_common.errors import CheckpointError
 from rlmodels_common.contract import parameter_shapes
-from rlmodels_common.metadata import BUILT_IN, check_metadata
+from rlmodels_common.configs import BUILT_IN
+from rlmodels_common.contract import check_metadata
 from tests.jax.builders import configs
 
 

@@ -180,6 +180,6 @@ def test_an_lstm_cell_checkpoint_maps_to_our_lstm_cell():
     imported = convert(dataclasses.replace(source, arrays=arrays, metadata=metadata))
     model = rj.Model.from_metadata(imported.model_type, imported.metadata)
     model.load_canonical_params(imported.tensors)
-    assert model.cell_type == "LSTMCell"
+    assert model.config.cell_type == "LSTMCell"
     ratios = check(model, imported, "jax")
     assert ratios and max(ratios.values()) <= 1, ratios

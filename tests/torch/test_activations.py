@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from rlmodels_common.activations import ACTIVATIONS as NAMES
 from rlmodels_torch import activations
-from tests.numpy_oracle import ACTIVATIONS as ORACLE
+from rlmodels_common.reference import NUMPY_ACTIVATIONS as ORACLE
 
 
 def test_table_covers_exactly_the_shared_names():

@@ -5,9 +5,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import rlmodels_torch as rt
-from rlmodels_common.checkpoint_format import CheckpointError
+from rlmodels_common.errors import CheckpointError
 from rlmodels_common.contract import parameter_shapes
-from rlmodels_common.metadata import BUILT_IN, check_metadata
+from rlmodels_common.configs import BUILT_IN
+from rlmodels_common.contract import check_metadata
 from tests.torch.builders import configs
 
 JUNK = st.sampled_from([0, -1, 1, 3, 2.5, True, False, None, "x", "gelu ", "float16", [], [0], [3], [2, 3], {}])

@@ -1,0 +1,57 @@
+"""The feed-forward actor-critics: one shared torso, or separate actor and critic torsos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE
+from .base import ModelConfig, Shapes, linear_shapes, mlp_shapes
+from .fields import NUMBER, SIZES, option
+
+__all__ = ["ActorCriticConfig", "SharedActorCriticConfig"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SharedActorCriticConfig(ModelConfig):
+    """``SharedActorCritic``: an MLP torso ``network`` (``Linear, activation``
+    pairs of widths ``architecture``, orthogonal gain ``in_scale``), the policy
+    head ``actor_mu`` (gain ``actor_scale``) and the value head ``critic``
+    (gain ``critic_scale``) on its output."""
+
+    model_type: ClassVar[str] = "SharedActorCritic"
+    architecture: tuple[int, ...] = option(SIZES, (42, 42, 42), draw="widths")
+    in_scale: float = option(NUMBER, IN_SCALE)
+    actor_scale: float = option(NUMBER, ACTOR_SCALE)
+    critic_scale: float = option(NUMBER, CRITIC_SCALE)
+
+    @property
+    def features(self) -> int:
+        """The width the heads read: the torso's last layer, or the observation."""
+        return self.architecture[-1] if self.architecture else self.observation_space_size
+
+    def parameter_shapes(self) -> Shapes:
+        shapes, features = mlp_shapes("network", self.observation_space_size, self.architecture)
+        return shapes | self.head_shapes(features) | linear_shapes("critic", features, 1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActorCriticConfig(ModelConfig):
+    """``ActorCritic``: an actor torso ``actor_torso`` (widths
+    ``actor_architecture``) with the policy head, and a critic ``critic``: its
+    own torso (widths ``critic_architecture``) ending in the scalar value
+    ``Linear``. Gains as :class:`SharedActorCriticConfig`."""
+
+    model_type: ClassVar[str] = "ActorCritic"
+    actor_architecture: tuple[int, ...] = option(SIZES, (42, 42, 42), draw="widths")
+    critic_architecture: tuple[int, ...] = option(SIZES, (42, 42, 42), draw="widths")
+    in_scale: float = option(NUMBER, IN_SCALE)
+    actor_scale: float = option(NUMBER, ACTOR_SCALE)
+    critic_scale: float = option(NUMBER, CRITIC_SCALE)
+
+    def parameter_shapes(self) -> Shapes:
+        obs = self.observation_space_size
+        shapes, features = mlp_shapes("actor_torso", obs, self.actor_architecture)
+        critic, critic_features = mlp_shapes("critic", obs, self.critic_architecture)
+        value = linear_shapes(f"critic.layers.{2 * len(self.critic_architecture)}", critic_features, 1)
+        return shapes | critic | value | self.head_shapes(features)
