@@ -368,7 +368,7 @@ def import_lines(repeats: int) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import mingru
+    from . import mingru, shortcuts
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a one-minute pass: fewer, shorter rounds")
@@ -382,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         lambda: torch_tables(rounds, seconds, batches).markdown(),
         lambda: jax_table(rounds, seconds, batches).markdown(),
         lambda: mingru.markdown(rounds, seconds),
+        lambda: shortcuts.markdown(rounds, seconds),
         lambda: export_table(rounds, seconds).markdown(),
         lambda: "\n".join(conversion_lines(repeats)),
         lambda: "\n".join(import_lines(repeats)),
