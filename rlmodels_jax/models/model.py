@@ -118,6 +118,14 @@ class Model(Factory, nnx.Module):
 
     # -- the description ---------------------------------------------------------------
 
+    def __getattr__(self, name: str) -> Any:
+        """A configuration field read as an attribute: ``model.hidden_features``
+        is ``model.config.hidden_features``."""
+        config = self.__dict__.get("config")
+        if config is not None and name in config.field_names():
+            return getattr(config, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     @property
     def metadata(self) -> dict[str, Any]:
         """JSON-serialisable constructor arguments (``config.metadata()``)."""

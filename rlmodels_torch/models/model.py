@@ -116,6 +116,17 @@ class Model(Factory, nn.Module):
 
     # -- the description ---------------------------------------------------------------
 
+    def __getattr__(self, name: str) -> Any:
+        """A parameter, buffer or submodule (``nn.Module``'s), else a configuration
+        field read as an attribute: ``model.hidden_features`` is ``model.config.hidden_features``."""
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            config = self.__dict__.get("_config")
+            if config is not None and name in config.field_names():
+                return getattr(self.config, name)
+            raise
+
     @property
     def config(self) -> ModelConfig:
         """The constructor arguments (``rlmodels_common.configs``); ``dtype``
