@@ -110,6 +110,8 @@ def draw_config(
             meta[field.name] = choose.integer(1, max_layers + 1)
         elif draw == "widths":
             meta[field.name] = choose.some_of(widths, max_layers)
+        elif draw == "flag":
+            meta[field.name] = choose.one_of([False, True])
         elif choices is not None:  # cell_types narrows the LSTM cells
             meta[field.name] = choose.one_of([c for c in choices if cell_types is None or c in cell_types])
         else:

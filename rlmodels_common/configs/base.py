@@ -26,7 +26,7 @@ from ..errors import CheckpointError
 from ..factory import normalize_key, unknown_name_message
 from .fields import FLAG, POSITIVE_INT, frozen, jsonable, kind_of, one_of, option
 
-__all__ = ["FREE", "KnownNames", "ModelConfig", "Shapes", "action_space_entry", "linear_shapes", "mlp_shapes"]
+__all__ = ["FREE", "KnownNames", "ModelConfig", "Shapes", "action_space_entry", "linear_shapes"]
 
 Shapes = dict[str, tuple[int, ...]]
 C = TypeVar("C", bound="ModelConfig")
@@ -152,8 +152,10 @@ class ModelConfig:
     def from_metadata(cls: type[C], metadata: Mapping[str, Any], known: KnownNames | None = None) -> C:
         """The configuration ``metadata`` (JSON) describes: exactly the fields, as
         JSON values (booleans are booleans, sizes lists), naming activations and
-        action spaces in ``known`` (default: the built-in ones). ``ValueError``
-        naming what is wrong; ``CheckpointError`` for JaxDEM's metadata."""
+        action spaces in ``known`` (default: the built-in ones); a field added
+        after the first release may be absent (a checkpoint written before it)
+        and is then its default. ``ValueError`` naming what is wrong;
+        ``CheckpointError`` for JaxDEM's metadata."""
         if _is_jaxdem(metadata):
             raise CheckpointError(
                 f"this is JaxDEM metadata for {cls.model_type} (callables by import path, action space as "
@@ -161,6 +163,8 @@ class ModelConfig:
                 "from_jaxdem(directory) or `rlmodels import-jaxdem DIR -o OUT`"
             )
         expected = cls.field_names()
+        later = {f.name: f.default for f in dataclasses.fields(cls) if f.metadata.get("added")}
+        metadata = {**{k: jsonable(v) for k, v in later.items() if k not in metadata}, **metadata}
         missing = sorted(set(expected) - set(metadata))
         unexpected = sorted(set(metadata) - set(expected))
         if missing or unexpected:
@@ -207,16 +211,6 @@ class ModelConfig:
 def linear_shapes(prefix: str, fan_in: int, fan_out: int) -> Shapes:
     """A Linear layer's ``kernel`` ``(in, out)`` and ``bias``."""
     return {f"{prefix}.kernel": (fan_in, fan_out), f"{prefix}.bias": (fan_out,)}
-
-
-def mlp_shapes(prefix: str, features: int, sizes: tuple[int, ...]) -> tuple[Shapes, int]:
-    """``Linear, activation`` pairs in a ``Sequential`` (kernels at ``layers.0,
-    layers.2, ...``), and the width of the last."""
-    shapes: Shapes = {}
-    for i, size in enumerate(sizes):
-        shapes |= linear_shapes(f"{prefix}.layers.{2 * i}", features, size)
-        features = size
-    return shapes, features
 
 
 def check_action_space(type_name: str, kwargs: Mapping[str, Any], size: int) -> None:

@@ -118,18 +118,23 @@ def one_of(choices: Sequence[str]) -> Kind:
     return Kind(convert, convert, tuple(choices))
 
 
-DRAWS = ("width", "depth", "widths")
+DRAWS = ("width", "depth", "widths", "flag")
 """What fuzzing draws for a field (``rlmodels.strategies``): a layer ``width``,
-a ``depth`` (a number of layers), ``widths`` (an MLP's layer sizes). A field
-without one is drawn from its choices if it has any, else keeps its default."""
+a ``depth`` (a number of layers), ``widths`` (an MLP's layer sizes), a
+``flag`` (true or false). A field without one is drawn from its choices if it
+has any, else keeps its default."""
 
 
-def option(kind: Kind, default: Any = dataclasses.MISSING, draw: str | None = None) -> Any:
+def option(kind: Kind, default: Any = dataclasses.MISSING, draw: str | None = None, added: str | None = None) -> Any:
     """A configuration field of :class:`Kind` ``kind``, with its default (none:
-    required) and what fuzzing draws for it (one of :data:`DRAWS`)."""
+    required), what fuzzing draws for it (one of :data:`DRAWS`) and, for a
+    field added after the first release, the release that ``added`` it:
+    checkpoints written before lack it and mean its default."""
     if draw is not None and draw not in DRAWS:
         raise ValueError(f"expected draw in {DRAWS}, got {draw!r}")
-    return dataclasses.field(default=default, metadata={"kind": kind, "draw": draw})
+    if added is not None and default is dataclasses.MISSING:
+        raise ValueError(f"a field added in {added} needs a default, which older checkpoints mean")
+    return dataclasses.field(default=default, metadata={"kind": kind, "draw": draw, "added": added})
 
 
 def kind_of(field: dataclasses.Field) -> Kind | None:

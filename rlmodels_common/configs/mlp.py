@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE
-from .base import ModelConfig, Shapes, linear_shapes, mlp_shapes
+from .base import ModelConfig, Shapes, linear_shapes
 from .fields import NUMBER, SIZES, option
 
 __all__ = ["ActorCriticConfig", "SharedActorCriticConfig"]
@@ -55,3 +55,13 @@ class ActorCriticConfig(ModelConfig):
         critic, critic_features = mlp_shapes("critic", obs, self.critic_architecture)
         value = linear_shapes(f"critic.layers.{2 * len(self.critic_architecture)}", critic_features, 1)
         return shapes | critic | value | self.head_shapes(features)
+
+
+def mlp_shapes(prefix: str, features: int, sizes: tuple[int, ...]) -> tuple[Shapes, int]:
+    """``Linear, activation`` pairs in a ``Sequential`` (kernels at ``layers.0,
+    layers.2, ...``), and the width of the last."""
+    shapes: Shapes = {}
+    for i, size in enumerate(sizes):
+        shapes |= linear_shapes(f"{prefix}.layers.{2 * i}", features, size)
+        features = size
+    return shapes, features

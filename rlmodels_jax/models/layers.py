@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import jax
 from flax import nnx
 
 from rlmodels_common.intermediates import record
 
-__all__ = ["Sequential", "linear", "mlp"]
+__all__ = ["Sequential", "linear"]
 
 
 def linear(
@@ -40,25 +40,3 @@ class Sequential(nnx.Sequential):
         for index, layer in enumerate(self.layers):
             x = record(f"{self.path}.layers.{index}", layer(x))
         return x
-
-
-def mlp(
-    path: str,
-    in_features: int,
-    sizes: Sequence[int],
-    activation: Callable[[jax.Array], jax.Array],
-    scale: float,
-    key: nnx.Rngs,
-    dtype: str,
-    value_scale: float | None = None,
-) -> Sequential:
-    """``Linear, activation`` pairs of widths ``sizes`` (kernels at ``layers.0,
-    layers.2, ...``), then, if ``value_scale`` is given, a value layer
-    ``Linear(., 1)`` of that gain (a critic's), drawn last."""
-    layers: list[Any] = []
-    for size in sizes:
-        layers += [linear(in_features, size, scale, key, dtype), activation]
-        in_features = size
-    if value_scale is not None:
-        layers.append(linear(in_features, 1, value_scale, key, dtype))
-    return Sequential(path, *layers)

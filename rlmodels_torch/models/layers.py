@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Callable, Iterator, Mapping
 
 import torch
 from torch import nn
@@ -12,7 +12,7 @@ from rlmodels_common.intermediates import record
 
 from ..dtypes import TORCH_DTYPES
 
-__all__ = ["Sequential", "linear", "mlp"]
+__all__ = ["CanonicalLayout", "Sequential", "canonical_tensors", "linear", "load_canonical", "pick"]
 
 
 def linear(
@@ -57,23 +57,54 @@ class Sequential(nn.Module):
         return x
 
 
-def mlp(
-    path: str,
-    in_features: int,
-    sizes: Sequence[int],
-    activation: Callable[[torch.Tensor], torch.Tensor],
-    scale: float,
-    key: torch.Generator,
-    dtype: str,
-    value_scale: float | None = None,
-) -> Sequential:
-    """``Linear, activation`` pairs of widths ``sizes`` (kernels at ``layers.0,
-    layers.2, ...``), then, if ``value_scale`` is given, a value layer
-    ``Linear(., 1)`` of that gain (a critic's), drawn last."""
-    layers: list[Any] = []
-    for size in sizes:
-        layers += [linear(in_features, size, scale, key, dtype), activation]
-        in_features = size
-    if value_scale is not None:
-        layers.append(linear(in_features, 1, value_scale, key, dtype))
-    return Sequential(path, *layers)
+class CanonicalLayout(nn.Module):
+    """A layer whose parameters are stored in another layout than the
+    canonical (JAX) one: it converts them itself (the LSTM cell)."""
+
+    def canonical_tensors(self, prefix: str, grads: bool = False) -> Iterator[tuple[str, torch.Tensor]]:
+        """``(canonical name, tensor in the JAX layout)`` of each parameter, or of its gradient."""
+        raise NotImplementedError
+
+    def load_canonical(self, prefix: str, tensors: Mapping[str, torch.Tensor]) -> None:
+        raise NotImplementedError
+
+
+def canonical_tensors(model: nn.Module, grads: bool = False) -> Iterator[tuple[str, torch.Tensor]]:
+    """Every parameter of ``model`` (or its gradient) under its canonical name,
+    in the JAX layout: a ``Linear``'s ``weight`` ``(out, in)`` is ``kernel``
+    ``(in, out)``, a :class:`CanonicalLayout` names its own, any other
+    parameter keeps its name."""
+    for prefix, module in model.named_modules():
+        dot = f"{prefix}." if prefix else ""
+        if isinstance(module, nn.Linear):
+            yield f"{dot}kernel", pick(module.weight, grads).T
+            if module.bias is not None:
+                yield f"{dot}bias", pick(module.bias, grads)
+        elif isinstance(module, CanonicalLayout):
+            yield from module.canonical_tensors(prefix, grads)
+        else:
+            for name, parameter in module.named_parameters(recurse=False):
+                yield f"{dot}{name}", pick(parameter, grads)
+
+
+def load_canonical(model: nn.Module, tensors: Mapping[str, torch.Tensor]) -> None:
+    """Copy ``tensors`` (canonical names, JAX layout, all present) into ``model``'s parameters."""
+    for prefix, module in model.named_modules():
+        dot = f"{prefix}." if prefix else ""
+        if isinstance(module, nn.Linear):
+            module.weight.copy_(tensors[f"{dot}kernel"].T)
+            if module.bias is not None:
+                module.bias.copy_(tensors[f"{dot}bias"])
+        elif isinstance(module, CanonicalLayout):
+            module.load_canonical(prefix, tensors)
+        else:
+            for name, parameter in module.named_parameters(recurse=False):
+                parameter.copy_(tensors[f"{dot}{name}"])
+
+
+def pick(parameter: torch.Tensor, grad: bool) -> torch.Tensor:
+    """``parameter``, or its gradient (zeros if there is none)."""
+    if not grad:
+        return parameter
+    return parameter.grad if parameter.grad is not None else torch.zeros_like(parameter)
+

@@ -15,8 +15,8 @@ from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE
 from rlmodels_common.intermediates import is_recording, record
 
 from ..dtypes import TORCH_DTYPES
-from .layers import Sequential, linear
-from .model import Model, Policy, pick
+from .layers import CanonicalLayout, Sequential, linear, pick
+from .model import Model, Policy
 from .recurrent import Recurrent
 
 Carry = tuple[torch.Tensor, torch.Tensor]
@@ -33,7 +33,7 @@ _TRUNCATED_STD = math.sqrt(1 - 4 * math.exp(-2) / math.sqrt(2 * math.pi) / math.
 divides by it so the truncated kernel keeps variance 1 / fan_in."""
 
 
-class FusedLSTM(nn.Module):
+class FusedLSTM(CanonicalLayout):
     """One LSTM layer holding the Flax cell's weights, in ``nn.LSTMCell``'s layout.
 
     ``weight_ih`` ``(4H, in)`` and ``weight_hh`` ``(4H, H)`` are the transposed
@@ -196,11 +196,3 @@ class LSTMActorCritic(Recurrent):
         if self._config.remat and torch.is_grad_enabled():
             return checkpoint(fn, *args, use_reentrant=False)
         return fn(*args)
-
-    def _canonical_tensors(self, grads: bool = False) -> Iterator[tuple[str, torch.Tensor]]:
-        yield from super()._canonical_tensors(grads)
-        yield from self.cell.canonical_tensors("cell", grads)
-
-    def _load_canonical(self, tensors: Mapping[str, torch.Tensor]) -> None:
-        super()._load_canonical(tensors)
-        self.cell.load_canonical("cell", tensors)

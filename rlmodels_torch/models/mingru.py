@@ -3,7 +3,7 @@ highways, one fused policy-and-value head (JaxDEM's ``MinGRUActorCritic``)."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import torch
 from torch import nn
@@ -14,7 +14,7 @@ from rlmodels_common.intermediates import record
 
 from ..dtypes import TORCH_DTYPES
 from .layers import Sequential, linear
-from .model import Model, Policy, pick
+from .model import Model, Policy
 from .recurrent import Recurrent
 
 
@@ -107,14 +107,6 @@ class MinGRUActorCritic(Recurrent):
 
     def _like(self) -> torch.Tensor:
         return self.fused_head.weight
-
-    def _canonical_tensors(self, grads: bool = False) -> Iterator[tuple[str, torch.Tensor]]:
-        yield from super()._canonical_tensors(grads)
-        yield "mingru_kernel", pick(self.mingru_kernel, grads)
-
-    def _load_canonical(self, tensors: Mapping[str, torch.Tensor]) -> None:
-        super()._load_canonical(tensors)
-        self.mingru_kernel.copy_(tensors["mingru_kernel"])
 
 
 def _highway(y: torch.Tensor, h: torch.Tensor, proj: torch.Tensor) -> torch.Tensor:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import torch
 
 from rlmodels_common.configs import ActorCriticConfig, SharedActorCriticConfig
 from rlmodels_common.intermediates import record
 
-from .layers import linear, mlp
+from .layers import Sequential, linear
 from .model import Model, Policy
 
 
@@ -69,3 +69,25 @@ class ActorCritic(Model):
 
     def _forward(self, x: torch.Tensor) -> tuple[Policy, torch.Tensor]:
         return self._policy(self.actor_torso(x)), self.critic(x)
+
+
+def mlp(
+    path: str,
+    in_features: int,
+    sizes: Sequence[int],
+    activation: Callable[[torch.Tensor], torch.Tensor],
+    scale: float,
+    key: torch.Generator,
+    dtype: str,
+    value_scale: float | None = None,
+) -> Sequential:
+    """``Linear, activation`` pairs of widths ``sizes`` (kernels at ``layers.0,
+    layers.2, ...``), then, if ``value_scale`` is given, a value layer
+    ``Linear(., 1)`` of that gain (a critic's), drawn last."""
+    layers: list[Any] = []
+    for size in sizes:
+        layers += [linear(in_features, size, scale, key, dtype), activation]
+        in_features = size
+    if value_scale is not None:
+        layers.append(linear(in_features, 1, value_scale, key, dtype))
+    return Sequential(path, *layers)

@@ -5,7 +5,7 @@ actor-critic shares."""
 from __future__ import annotations
 
 import inspect
-from typing import Any, ClassVar, Iterator, Mapping
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 import torch
@@ -22,7 +22,7 @@ from ..action_spaces import ActionSpace, lift
 from ..activations import ACTIVATIONS, resolve_activation
 from ..distributions import Transformed
 from ..dtypes import TORCH_DTYPES, dtype_name
-from .layers import Sequential, linear
+from .layers import Sequential, canonical_tensors, linear, load_canonical
 
 Policy = Transformed | Categorical
 
@@ -197,12 +197,12 @@ class Model(Factory, nn.Module):
 
     def canonical_params(self) -> dict[str, np.ndarray]:
         """Parameters as numpy arrays under their canonical (checkpoint) names, JAX layout."""
-        return {name: value.detach().cpu().numpy() for name, value in self._canonical_tensors()}
+        return {name: value.detach().cpu().numpy() for name, value in canonical_tensors(self)}
 
     def canonical_grads(self) -> dict[str, np.ndarray]:
         """The ``.grad`` of every parameter under its canonical name, JAX layout
         (zeros where backward left none), to compare with JAX gradients."""
-        return {name: value.detach().cpu().numpy() for name, value in self._canonical_tensors(grads=True)}
+        return {name: value.detach().cpu().numpy() for name, value in canonical_tensors(self, grads=True)}
 
     def load_canonical_params(self, tensors: Mapping[str, np.ndarray], source: str = "tensors") -> None:
         """Replace every parameter from ``tensors`` (canonical names, JAX layout).
@@ -210,32 +210,12 @@ class Model(Factory, nn.Module):
         Raises ``CheckpointError`` naming missing, unexpected and mis-shaped
         entries; the model is unchanged if anything does not match.
         """
-        expected = {name: (tuple(v.shape), dtype_name(v.dtype)) for name, v in self._canonical_tensors()}
+        expected = {name: (tuple(v.shape), dtype_name(v.dtype)) for name, v in canonical_tensors(self)}
         check_tensors(expected, tensors, source)
         # Read-only arrays (JAX buffers) are only copied from, but torch warns on them.
         arrays = {k: np.asarray(v) for k, v in tensors.items()}
         with torch.no_grad():
-            self._load_canonical({k: torch.as_tensor(a if a.flags.writeable else a.copy()) for k, a in arrays.items()})
-
-    def _canonical_tensors(self, grads: bool = False) -> Iterator[tuple[str, torch.Tensor]]:
-        """``(canonical name, tensor in JAX layout)`` for every parameter, or for
-        its gradient if ``grads``."""
-        for prefix, module in self.named_modules():
-            if isinstance(module, nn.Linear):
-                yield f"{prefix}.kernel", pick(module.weight, grads).T
-                if module.bias is not None:
-                    yield f"{prefix}.bias", pick(module.bias, grads)
-        if self.log_std is not None:
-            yield "log_std", pick(self.log_std, grads)
-
-    def _load_canonical(self, tensors: Mapping[str, torch.Tensor]) -> None:
-        for prefix, module in self.named_modules():
-            if isinstance(module, nn.Linear):
-                module.weight.copy_(tensors[f"{prefix}.kernel"].T)
-                if module.bias is not None:
-                    module.bias.copy_(tensors[f"{prefix}.bias"])
-        if self.log_std is not None:
-            self.log_std.copy_(tensors["log_std"])
+            load_canonical(self, {k: torch.as_tensor(a if a.flags.writeable else a.copy()) for k, a in arrays.items()})
 
     # -- the policy head -------------------------------------------------------------------
 
@@ -288,13 +268,6 @@ class Model(Factory, nn.Module):
     def _like(self) -> torch.Tensor:
         """A parameter holding the model's dtype and device (inputs and carries are cast to them)."""
         return self.actor_mu.weight
-
-
-def pick(parameter: torch.Tensor, grad: bool) -> torch.Tensor:
-    """``parameter``, or its gradient (zeros if there is none)."""
-    if not grad:
-        return parameter
-    return parameter.grad if parameter.grad is not None else torch.zeros_like(parameter)
 
 
 def as_generator(key: int | torch.Generator) -> torch.Generator:
