@@ -54,12 +54,12 @@ def forward(config: ModelConfig, params: Params, x: np.ndarray, carry: Any = Non
     out: dict[str, Any] = {}
     kind = config.model_type
     if kind == "SharedActorCritic":
-        actor = _mlp(p, "network", len(config.architecture), act, x)
+        actor = _mlp(p, "network", len(config.architecture), act, x)[0]
         out["value"] = _linear(p, "critic", actor)
     elif kind == "ActorCritic":
-        actor = _mlp(p, "actor_torso", len(config.actor_architecture), act, x)
-        n = len(config.critic_architecture)
-        out["value"] = _linear(p, f"critic.layers.{2 * n}", _mlp(p, "critic", n, act, x))
+        actor = _mlp(p, "actor_torso", len(config.actor_architecture), act, x)[0]
+        critic, head = _mlp(p, "critic", len(config.critic_architecture), act, x)
+        out["value"] = _linear(p, f"critic.layers.{head}", critic)
     elif kind == "LSTMActorCritic":
         c, h = (np.zeros((*x.shape[:-1], *s)) for s in config.carry_shapes().values()) if carry is None else carry
         out["carry"] = lstm_step(p, config.cell_type, c, h, act(_linear(p, "encoder.layers.0", x)))
@@ -139,7 +139,20 @@ def _linear(p: Params, name: str, x: np.ndarray) -> np.ndarray:
     return y + p[f"{name}.bias"] if f"{name}.bias" in p else y
 
 
-def _mlp(p: Params, name: str, n: int, act: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
-    for i in range(n):
-        x = act(_linear(p, f"{name}.layers.{2 * i}", x))
-    return x
+def _mlp(p: Params, name: str, n: int, act: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> tuple[np.ndarray, int]:
+    """``n`` layers of ``Linear, activation`` (and a LayerNorm where its
+    parameters follow them); returns the output and the next layer's index."""
+    index = 0
+    for _ in range(n):
+        x = act(_linear(p, f"{name}.layers.{index}", x))
+        index += 2
+        if f"{name}.layers.{index}.scale" in p:
+            x = _layer_norm(x, p[f"{name}.layers.{index}.scale"], p[f"{name}.layers.{index}.bias"])
+            index += 1
+    return x, index
+
+
+def _layer_norm(x: np.ndarray, scale: np.ndarray, bias: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * scale + bias

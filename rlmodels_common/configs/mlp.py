@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from ..initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE
 from .base import ModelConfig, Shapes, linear_shapes
-from .fields import NUMBER, SIZES, option
+from .fields import FLAG, NUMBER, SIZES, option
 
 __all__ = ["ActorCriticConfig", "SharedActorCriticConfig"]
 
@@ -15,15 +15,17 @@ __all__ = ["ActorCriticConfig", "SharedActorCriticConfig"]
 @dataclass(frozen=True, kw_only=True)
 class SharedActorCriticConfig(ModelConfig):
     """``SharedActorCritic``: an MLP torso ``network`` (``Linear, activation``
-    pairs of widths ``architecture``, orthogonal gain ``in_scale``), the policy
-    head ``actor_mu`` (gain ``actor_scale``) and the value head ``critic``
-    (gain ``critic_scale``) on its output."""
+    pairs of widths ``architecture``, orthogonal gain ``in_scale``; with
+    ``layer_norm``, a LayerNorm after each activation), the policy head
+    ``actor_mu`` (gain ``actor_scale``) and the value head ``critic`` (gain
+    ``critic_scale``) on its output."""
 
     model_type: ClassVar[str] = "SharedActorCritic"
     architecture: tuple[int, ...] = option(SIZES, (42, 42, 42), draw="widths")
     in_scale: float = option(NUMBER, IN_SCALE)
     actor_scale: float = option(NUMBER, ACTOR_SCALE)
     critic_scale: float = option(NUMBER, CRITIC_SCALE)
+    layer_norm: bool = option(FLAG, False, draw="flag", added="0.2")
 
     @property
     def features(self) -> int:
@@ -31,7 +33,7 @@ class SharedActorCriticConfig(ModelConfig):
         return self.architecture[-1] if self.architecture else self.observation_space_size
 
     def parameter_shapes(self) -> Shapes:
-        shapes, features = mlp_shapes("network", self.observation_space_size, self.architecture)
+        shapes, features = mlp_shapes("network", self.observation_space_size, self.architecture, self.layer_norm)
         return shapes | self.head_shapes(features) | linear_shapes("critic", features, 1)
 
 
@@ -57,11 +59,16 @@ class ActorCriticConfig(ModelConfig):
         return shapes | critic | value | self.head_shapes(features)
 
 
-def mlp_shapes(prefix: str, features: int, sizes: tuple[int, ...]) -> tuple[Shapes, int]:
+def mlp_shapes(prefix: str, features: int, sizes: tuple[int, ...], layer_norm: bool = False) -> tuple[Shapes, int]:
     """``Linear, activation`` pairs in a ``Sequential`` (kernels at ``layers.0,
-    layers.2, ...``), and the width of the last."""
+    layers.2, ...``), or with ``layer_norm`` ``Linear, activation, LayerNorm``
+    triples (kernels at ``layers.0, layers.3, ...``, LayerNorm ``scale`` and
+    ``bias`` at ``layers.2, layers.5, ...``); and the width of the last."""
     shapes: Shapes = {}
+    stride = 3 if layer_norm else 2
     for i, size in enumerate(sizes):
-        shapes |= linear_shapes(f"{prefix}.layers.{2 * i}", features, size)
+        shapes |= linear_shapes(f"{prefix}.layers.{stride * i}", features, size)
+        if layer_norm:
+            shapes |= {f"{prefix}.layers.{stride * i + 2}.{name}": (size,) for name in ("scale", "bias")}
         features = size
     return shapes, features

@@ -30,7 +30,8 @@ class SharedActorCritic(Model):
     ``reset`` does nothing and ``step(x, None)`` is ``(*model(x), None)``.
 
     Attributes: ``config``, ``network`` (torso, ``Sequential``; empty for
-    ``architecture=[]``), ``actor_mu``, ``actor_sigma`` (softplus head, or None
+    ``architecture=[]``; with ``layer_norm`` a LayerNorm after each
+    activation), ``actor_mu``, ``actor_sigma`` (softplus head, or None
     when the independent ``log_std`` parameter ``(1, A)`` is used or the model is
     discrete), ``log_std``, ``critic``, ``bij``, ``discrete``.
     """
@@ -38,7 +39,9 @@ class SharedActorCritic(Model):
     config_class = SharedActorCriticConfig
 
     def _build(self, config: Any, key: nnx.Rngs) -> None:
-        self.network = mlp("network", self.obs_dim, config.architecture, self.activation, config.in_scale, key, self.dtype)
+        self.network = mlp(
+            "network", self.obs_dim, config.architecture, self.activation, config.in_scale, key, self.dtype, config.layer_norm
+        )
         self._init_heads(config.features, config.actor_scale, key)
         self.critic = linear(config.features, 1, config.critic_scale, key, self.dtype)
 
@@ -63,7 +66,7 @@ class ActorCritic(Model):
     def _build(self, config: Any, key: nnx.Rngs) -> None:
         act, scale, obs = self.activation, config.in_scale, self.obs_dim
         self.actor_torso = mlp("actor_torso", obs, config.actor_architecture, act, scale, key, self.dtype)
-        self.critic = mlp("critic", obs, config.critic_architecture, act, scale, key, self.dtype, config.critic_scale)
+        self.critic = mlp("critic", obs, config.critic_architecture, act, scale, key, self.dtype, value_scale=config.critic_scale)
         actor_features = config.actor_architecture[-1] if config.actor_architecture else obs
         self._init_heads(actor_features, config.actor_scale, key)
 
@@ -79,14 +82,18 @@ def mlp(
     scale: float,
     key: nnx.Rngs,
     dtype: str,
+    layer_norm: bool = False,
     value_scale: float | None = None,
 ) -> Sequential:
     """``Linear, activation`` pairs of widths ``sizes`` (kernels at ``layers.0,
-    layers.2, ...``), then, if ``value_scale`` is given, a value layer
+    layers.2, ...``), with ``layer_norm`` each followed by a LayerNorm (Flax's:
+    epsilon 1e-6); then, if ``value_scale`` is given, a value layer
     ``Linear(., 1)`` of that gain (a critic's), drawn last."""
     layers: list[Any] = []
     for size in sizes:
         layers += [linear(in_features, size, scale, key, dtype), activation]
+        if layer_norm:
+            layers.append(nnx.LayerNorm(size, epsilon=1e-6, param_dtype=dtype, rngs=key))
         in_features = size
     if value_scale is not None:
         layers.append(linear(in_features, 1, value_scale, key, dtype))

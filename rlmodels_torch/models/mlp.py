@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 import torch
+import torch.nn.functional as F
 
 from rlmodels_common.configs import ActorCriticConfig, SharedActorCriticConfig
 from rlmodels_common.intermediates import record
 
+from ..dtypes import TORCH_DTYPES
 from .layers import Sequential, linear
 from .model import Model, Policy
 
@@ -30,7 +32,8 @@ class SharedActorCritic(Model):
     ``device`` places the parameters (as ``.to(device)`` after construction).
 
     Attributes: ``config``, ``network`` (torso, ``Sequential``; empty for
-    ``architecture=[]``), ``actor_mu``, ``actor_sigma`` (softplus head, or None
+    ``architecture=[]``; with ``layer_norm`` a LayerNorm after each
+    activation), ``actor_mu``, ``actor_sigma`` (softplus head, or None
     when the independent ``log_std`` parameter ``(1, A)`` is used or the model is
     discrete), ``log_std``, ``critic``, ``bij``, ``discrete``.
     """
@@ -38,7 +41,9 @@ class SharedActorCritic(Model):
     config_class = SharedActorCriticConfig
 
     def _build(self, config: Any, key: torch.Generator) -> None:
-        self.network = mlp("network", self.obs_dim, config.architecture, self.activation, config.in_scale, key, config.dtype)
+        self.network = mlp(
+            "network", self.obs_dim, config.architecture, self.activation, config.in_scale, key, config.dtype, config.layer_norm
+        )
         self._init_heads(config.features, config.actor_scale, key)
         self.critic = linear(config.features, 1, config.critic_scale, key, config.dtype)
 
@@ -63,7 +68,7 @@ class ActorCritic(Model):
     def _build(self, config: Any, key: torch.Generator) -> None:
         act, scale, obs, dtype = self.activation, config.in_scale, self.obs_dim, config.dtype
         self.actor_torso = mlp("actor_torso", obs, config.actor_architecture, act, scale, key, dtype)
-        self.critic = mlp("critic", obs, config.critic_architecture, act, scale, key, dtype, config.critic_scale)
+        self.critic = mlp("critic", obs, config.critic_architecture, act, scale, key, dtype, value_scale=config.critic_scale)
         actor_features = config.actor_architecture[-1] if config.actor_architecture else obs
         self._init_heads(actor_features, config.actor_scale, key)
 
@@ -79,15 +84,33 @@ def mlp(
     scale: float,
     key: torch.Generator,
     dtype: str,
+    layer_norm: bool = False,
     value_scale: float | None = None,
 ) -> Sequential:
     """``Linear, activation`` pairs of widths ``sizes`` (kernels at ``layers.0,
-    layers.2, ...``), then, if ``value_scale`` is given, a value layer
-    ``Linear(., 1)`` of that gain (a critic's), drawn last."""
+    layers.2, ...``), with ``layer_norm`` each followed by a :class:`LayerNorm`;
+    then, if ``value_scale`` is given, a value layer ``Linear(., 1)`` of that
+    gain (a critic's), drawn last."""
     layers: list[Any] = []
     for size in sizes:
         layers += [linear(in_features, size, scale, key, dtype), activation]
+        if layer_norm:
+            layers.append(LayerNorm(size, dtype))
         in_features = size
     if value_scale is not None:
         layers.append(linear(in_features, 1, value_scale, key, dtype))
     return Sequential(path, *layers)
+
+
+class LayerNorm(torch.nn.Module):
+    """Flax's ``LayerNorm`` over the last axis (epsilon 1e-6), its parameters
+    under Flax's names: ``scale`` (ones) and ``bias`` (zeros), ``(features,)``."""
+
+    def __init__(self, features: int, dtype: str) -> None:
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.ones(features, dtype=TORCH_DTYPES[dtype]))
+        self.bias = torch.nn.Parameter(torch.zeros(features, dtype=TORCH_DTYPES[dtype]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.layer_norm(x, self.scale.shape, self.scale, self.bias, eps=1e-6)
+
