@@ -109,7 +109,8 @@ def check(model: Any, imported: Imported, backend: str, examples: int = 8, seed:
     carry = from_entries(tuple(np.zeros((examples, *shape)) for shape in shapes.values()))
     for _ in range(CHECK_STEPS):
         carry = compare(2 * rng.standard_normal((examples, obs_dim)), carry)
-    lead = imported.metadata["carry_leading_shape"]
+    stored, event = imported.carry[0], next(iter(shapes.values()))
+    lead = stored.shape[: stored.ndim - len(event)]  # the stored carry's batch shape
     compare(2 * rng.standard_normal((*lead, obs_dim)), imported.model_carry)
     return errors
 

@@ -62,7 +62,7 @@ def forward(config: ModelConfig, params: Params, x: np.ndarray, carry: Any = Non
         out["value"] = _linear(p, f"critic.layers.{head}", critic)
     elif kind == "LSTMActorCritic":
         c, h = (np.zeros((*x.shape[:-1], *s)) for s in config.carry_shapes().values()) if carry is None else carry
-        out["carry"] = lstm_step(p, config.cell_type, c, h, act(_linear(p, "encoder.layers.0", x)))
+        out["carry"] = lstm_step(p, c, h, act(_linear(p, "encoder.layers.0", x)))
         actor = out["carry"][1]
         out["value"] = _linear(p, "critic", actor)
     elif kind == "MinGRUActorCritic":
@@ -89,11 +89,12 @@ def forward(config: ModelConfig, params: Params, x: np.ndarray, carry: Any = Non
     return out
 
 
-def lstm_step(p: Params, cell_type: str, c: np.ndarray, h: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def lstm_step(p: Params, c: np.ndarray, h: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Flax's LSTM cells, one step: gates i, f, g, o; sigmoid gates, tanh cell
-    input and output. Returns the new ``(c, h)``."""
+    input and output; the fused kernels ``cell.dense_i`` / ``cell.dense_h`` of
+    ``OptimizedLSTMCell``, or one per gate (``LSTMCell``). Returns the new ``(c, h)``."""
     c, h = np.asarray(c, np.float64), np.asarray(h, np.float64)
-    if cell_type == "OptimizedLSTMCell":
+    if "cell.dense_i.kernel" in p:
         z = x @ p["cell.dense_i.kernel"] + _linear(p, "cell.dense_h", h)
         i, f, g, o = np.split(z, 4, axis=-1)
     else:

@@ -15,6 +15,7 @@ from .fields import jsonable
 from .lstm import CELL_TYPES, LSTMActorCriticConfig
 from .mingru import MinGRUActorCriticConfig
 from .mlp import ActorCriticConfig, SharedActorCriticConfig
+from .recurrent import RecurrentConfig
 
 __all__ = [
     "BUILT_IN",
@@ -26,6 +27,7 @@ __all__ = [
     "LSTMActorCriticConfig",
     "MinGRUActorCriticConfig",
     "ModelConfig",
+    "RecurrentConfig",
     "Shapes",
     "SharedActorCriticConfig",
     "action_space_entry",

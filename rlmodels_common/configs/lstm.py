@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .base import ModelConfig, Shapes, linear_shapes
-from .fields import FLAG, POSITIVE_INT, SIZES, one_of, option
+from .base import Shapes, linear_shapes
+from .fields import POSITIVE_INT, one_of, option
+from .recurrent import RecurrentConfig
 
 __all__ = ["CELL_TYPES", "LSTMActorCriticConfig"]
 
@@ -15,24 +16,18 @@ CELL_TYPES = ("OptimizedLSTMCell", "LSTMCell")
 
 
 @dataclass(frozen=True, kw_only=True)
-class LSTMActorCriticConfig(ModelConfig):
-    """``LSTMActorCritic``: ``encoder`` ``Linear(obs, hidden_features) +
-    activation``, an LSTM ``cell`` of ``lstm_features`` units in the layout of
-    Flax's ``cell_type``, linear ``actor_mu`` and ``critic`` heads on its
-    output. ``remat`` recomputes the recurrence in the backward pass;
-    ``carry_leading_shape`` is the batch shape of the initial persistent carry."""
+class LSTMActorCriticConfig(RecurrentConfig):
+    """``LSTMActorCritic``: the encoder, an LSTM ``cell`` of ``lstm_features``
+    units in the layout of Flax's ``cell_type``, linear ``actor_mu`` and
+    ``critic`` heads on its output."""
 
     model_type: ClassVar[str] = "LSTMActorCritic"
-    hidden_features: int = option(POSITIVE_INT, 64, draw="width")
     lstm_features: int = option(POSITIVE_INT, 128, draw="width")
     cell_type: str = option(one_of(list(CELL_TYPES)), "OptimizedLSTMCell")
-    remat: bool = option(FLAG, False)
-    carry_leading_shape: tuple[int, ...] = option(SIZES, ())
 
     def parameter_shapes(self) -> Shapes:
         H = self.lstm_features
-        shapes = linear_shapes("encoder.layers.0", self.observation_space_size, self.hidden_features)
-        shapes |= cell_shapes("cell", self.hidden_features, H, self.cell_type)
+        shapes = self.encoder_shapes() | cell_shapes("cell", self.encoder_features, H, self.cell_type)
         return shapes | self.head_shapes(H) | linear_shapes("critic", H, 1)
 
     def carry_shapes(self) -> Shapes:

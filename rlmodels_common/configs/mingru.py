@@ -6,39 +6,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .base import ModelConfig, Shapes, linear_shapes
-from .fields import FLAG, POSITIVE_INT, SIZES, option
+from .base import Shapes, linear_shapes
+from .fields import POSITIVE_INT, option
+from .recurrent import RecurrentConfig
 
 __all__ = ["MinGRUActorCriticConfig"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class MinGRUActorCriticConfig(ModelConfig):
-    """``MinGRUActorCritic``: ``encoder`` ``Linear(obs, hidden_features) +
-    activation``, ``proj_in`` ``Linear(hidden_features, gru_features)`` (only
-    when the two differ), ``num_layers`` MinGRU layers of ``gru_features``
-    units (``mingru_kernel`` ``(L, H, 3H)``, no bias; columns hidden | gate |
-    proj) and ``fused_head`` ``Linear(H, A + 1)``: columns ``[:A]`` the mean
-    (or logits), column ``A`` the value. ``remat`` is recorded, as in JaxDEM,
-    and changes nothing."""
+class MinGRUActorCriticConfig(RecurrentConfig):
+    """``MinGRUActorCritic``: the encoder, ``proj_in`` ``Linear(hidden_features,
+    gru_features)`` (only when the two differ), ``num_layers`` MinGRU layers of
+    ``gru_features`` units (``mingru_kernel`` ``(L, H, 3H)``, no bias; columns
+    hidden | gate | proj) and ``fused_head`` ``Linear(H, A + 1)``: columns
+    ``[:A]`` the mean (or logits), column ``A`` the value. ``remat`` is
+    recorded, as in JaxDEM, and changes nothing."""
 
     model_type: ClassVar[str] = "MinGRUActorCritic"
-    hidden_features: int = option(POSITIVE_INT, 64, draw="width")
     gru_features: int = option(POSITIVE_INT, 128, draw="width")
     num_layers: int = option(POSITIVE_INT, 1, draw="depth")
-    remat: bool = option(FLAG, False)
-    carry_leading_shape: tuple[int, ...] = option(SIZES, ())
 
     @property
     def projects(self) -> bool:
         """Whether ``proj_in`` exists: the encoder's width is not the layers'."""
-        return self.hidden_features != self.gru_features
+        return self.encoder_features != self.gru_features
 
     def parameter_shapes(self) -> Shapes:
-        hidden, H = self.hidden_features, self.gru_features
-        shapes = linear_shapes("encoder.layers.0", self.observation_space_size, hidden)
+        H = self.gru_features
+        shapes = self.encoder_shapes()
         if self.projects:
-            shapes |= linear_shapes("proj_in", hidden, H)
+            shapes |= linear_shapes("proj_in", self.encoder_features, H)
         shapes |= {"mingru_kernel": (self.num_layers, H, 3 * H)}
         return shapes | linear_shapes("fused_head", H, self.action_space_size + 1) | self.head_shapes(H, mean=False)
 

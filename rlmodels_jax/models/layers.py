@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import jax
+import jax.numpy as jnp
 from flax import nnx
 
+from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE
 from rlmodels_common.intermediates import record
 
-__all__ = ["Sequential", "linear"]
+__all__ = ["Sequential", "fused_head", "linear", "skip_linear", "split_fused_head"]
 
 
 def linear(
@@ -40,3 +42,43 @@ class Sequential(nnx.Sequential):
         for index, layer in enumerate(self.layers):
             x = record(f"{self.path}.layers.{index}", layer(x))
         return x
+
+
+# JaxDEM's recurrent models build heads they never use, and draw for them: the
+# same key gives JaxDEM's initial weights only if these draws are made too.
+
+
+def skip_linear(key: nnx.Rngs) -> None:
+    """Advance ``key`` past a Linear layer's two draws (kernel, then bias)."""
+    key.params()
+    key.params()
+
+
+def fused_head(in_features: int, actions: int, key: nnx.Rngs, dtype: str) -> nnx.Linear:
+    """One ``Linear(in, A + 1)`` for the policy (columns ``[:A]``) and the value
+    (column ``A``): its kernel key split in two, the actor columns orthogonal
+    with gain ``ACTOR_SCALE``, the value column with ``CRITIC_SCALE``; zero bias."""
+
+    def kernel_init(key: jax.Array, shape: tuple[int, int], dtype: Any = jnp.float32) -> jax.Array:
+        actor, critic = jax.random.split(key)
+        return jnp.concatenate([
+            nnx.initializers.orthogonal(ACTOR_SCALE)(actor, (shape[0], shape[1] - 1), dtype),
+            nnx.initializers.orthogonal(CRITIC_SCALE)(critic, (shape[0], 1), dtype),
+        ], axis=-1)  # fmt: skip
+
+    return nnx.Linear(in_features, actions + 1, kernel_init=kernel_init, bias_init=nnx.initializers.zeros, param_dtype=dtype, rngs=key)
+
+
+def split_fused_head(in_features: int, actions: int, key: nnx.Rngs, dtype: str) -> tuple[nnx.Linear, nnx.Linear]:
+    """``actor_mu`` ``Linear(in, A)`` and ``critic`` ``Linear(in, 1)`` holding
+    the columns of a :func:`fused_head` drawn from ``key``."""
+    fused = fused_head(in_features, actions, key, dtype)
+
+    def columns(start: int, stop: int) -> nnx.Linear:
+        return nnx.Linear(
+            in_features, stop - start, kernel_init=lambda *_: fused.kernel[...][:, start:stop],
+            bias_init=nnx.initializers.zeros, param_dtype=dtype, rngs=nnx.Rngs(0),
+        )  # fmt: skip
+
+    return columns(0, actions), columns(actions, actions + 1)
+

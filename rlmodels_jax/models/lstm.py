@@ -9,10 +9,9 @@ import jax.numpy as jnp
 from flax import nnx
 
 from rlmodels_common.configs import LSTMActorCriticConfig
-from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE
 from rlmodels_common.intermediates import is_recording, record
 
-from .layers import Sequential, linear
+from .layers import skip_linear, split_fused_head
 from .model import Model, Policy
 from .recurrent import Recurrent
 
@@ -52,12 +51,16 @@ class LSTMActorCritic(Recurrent):
             options = {**options, "cell_type": _cell_name(options["cell_type"])}
         return super()._configure(observation_space_size, action_space_size, options)
 
-    def _build(self, config: Any, key: nnx.Rngs) -> None:
+    def _build_layers(self, config: Any, key: nnx.Rngs) -> None:
         H = config.lstm_features
-        self.encoder = Sequential("encoder", linear(self.obs_dim, config.hidden_features, IN_SCALE, key, self.dtype), self.activation)
-        self.cell = CELL_CLASSES[config.cell_type](config.hidden_features, H, param_dtype=self.dtype, rngs=key)
-        self._init_heads(H, ACTOR_SCALE, key)
-        self.critic = linear(H, 1, CRITIC_SCALE, key, self.dtype)
+        self.cell = CELL_CLASSES[config.cell_type](config.encoder_features, H, param_dtype=self.dtype, rngs=key)
+        # JaxDEM's draws, so a key gives JaxDEM's initial weights (docs/jaxdem.md):
+        # an actor_mu and a critic it never uses around the standard deviation,
+        # then the fused head whose columns are our actor_mu and critic.
+        skip_linear(key)
+        self._init_sigma(H, key)
+        skip_linear(key)
+        self.actor_mu, self.critic = split_fused_head(H, config.action_space_size, key, self.dtype)
 
     @property
     def lstm_features(self) -> int:

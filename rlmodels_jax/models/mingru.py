@@ -10,10 +10,10 @@ import jax.numpy as jnp
 from flax import nnx
 
 from rlmodels_common.configs import MinGRUActorCriticConfig
-from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE, MINGRU_KERNEL_SCALE
+from rlmodels_common.initialization import IN_SCALE, MINGRU_KERNEL_SCALE
 from rlmodels_common.intermediates import is_recording, record
 
-from .layers import Sequential, linear
+from .layers import fused_head, linear, skip_linear
 from .model import Model, Policy
 from .recurrent import Recurrent
 
@@ -58,19 +58,19 @@ class MinGRUActorCritic(Recurrent):
 
     config_class = MinGRUActorCriticConfig
 
-    def _build(self, config: Any, key: nnx.Rngs) -> None:
-        H, hidden = config.gru_features, config.hidden_features
-        self.encoder = Sequential("encoder", linear(self.obs_dim, hidden, IN_SCALE, key, self.dtype), self.activation)
-        self.proj_in = linear(hidden, H, IN_SCALE, key, self.dtype) if config.projects else None
+    def _build_layers(self, config: Any, key: nnx.Rngs) -> None:
+        H = config.gru_features
+        self.proj_in = linear(config.encoder_features, H, IN_SCALE, key, self.dtype) if config.projects else None
+        # One key, split into one per layer (under vmap: JaxDEM's draw).
         orthogonal = nnx.initializers.orthogonal(MINGRU_KERNEL_SCALE)
-        self.mingru_kernel = nnx.Param(
-            jnp.stack([orthogonal(key.params(), (H, 3 * H), self.dtype) for _ in range(config.num_layers)])
-        )
-        self.fused_head = nnx.Linear(
-            H, config.action_space_size + 1, kernel_init=_fused_head_init,
-            bias_init=nnx.initializers.zeros, param_dtype=self.dtype, rngs=key,
-        )  # fmt: skip
+        keys = jax.random.split(key.params(), config.num_layers)
+        self.mingru_kernel = nnx.Param(jax.vmap(lambda k: orthogonal(k, (H, 3 * H), self.dtype))(keys))
+        # JaxDEM's draws (docs/jaxdem.md): an actor_mu and a critic it never uses
+        # around the standard deviation, then the fused head.
+        skip_linear(key)
         self._init_sigma(H, key)
+        skip_linear(key)
+        self.fused_head = fused_head(H, config.action_space_size, key, self.dtype)
 
     def _features(self, x: jax.Array) -> jax.Array:
         """The first layer's input ``(..., gru_features)``."""
@@ -90,16 +90,6 @@ class MinGRUActorCritic(Recurrent):
     def _heads(self, features: jax.Array) -> tuple[Policy, jax.Array]:
         fused = record("fused_head", self.fused_head(features))
         return self._distribution(fused[..., :-1], features), fused[..., -1:]
-
-
-def _fused_head_init(key: jax.Array, shape: tuple[int, int], dtype: Any = jnp.float32) -> jax.Array:
-    """``(H, A + 1)``: the actor columns orthogonal with gain ``ACTOR_SCALE``, the
-    value column with ``CRITIC_SCALE``, as separate heads would be."""
-    actor, critic = jax.random.split(key)
-    return jnp.concatenate([
-        nnx.initializers.orthogonal(ACTOR_SCALE)(actor, (shape[0], shape[1] - 1), dtype),
-        nnx.initializers.orthogonal(CRITIC_SCALE)(critic, (shape[0], 1), dtype),
-    ], axis=-1)  # fmt: skip
 
 
 def _g(x: jax.Array) -> jax.Array:

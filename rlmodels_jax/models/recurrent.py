@@ -1,7 +1,8 @@
 """The recurrent-state API every recurrent model shares (docs/recurrent.md):
 the persistent carry, ``reset``, ``step``, sequence mode and their checks.
 
-A subclass builds its layers (``_build``) and implements one step
+The base builds the encoder; a subclass builds the layers after it
+(``_build_layers``) and implements one step
 (:meth:`Recurrent._advance`), the sequence (:meth:`Recurrent._scan`) and
 the heads (:meth:`Recurrent._heads`). The carry's entries and their shapes
 are the configuration's ``carry_shapes()`` (an LSTM's ``(c, h)``, a
@@ -19,7 +20,9 @@ import numpy as np
 from flax import nnx
 
 from rlmodels_common.carry import check_carry, entries, from_entries, reset_mask_shape
+from rlmodels_common.initialization import IN_SCALE
 
+from .layers import Sequential, linear
 from .model import Model, Policy
 
 Carry = Any
@@ -46,6 +49,15 @@ class Recurrent(Model):
     ``model.carry = initial_carry`` with ``model.reset(mask=done[t])`` after
     each step gives sequence mode's outputs and final carry.
     """
+
+    def _build(self, config: Any, key: nnx.Rngs) -> None:
+        """The encoder ``Linear(obs, hidden_features) + activation``, then the subclass's layers."""
+        self.encoder = Sequential("encoder", linear(self.obs_dim, config.encoder_features, IN_SCALE, key, self.dtype), self.activation)
+        self._build_layers(config, key)
+
+    def _build_layers(self, config: Any, key: nnx.Rngs) -> None:
+        """The layers after the encoder, drawing from ``key`` in a fixed order."""
+        raise NotImplementedError
 
     def _init_state(self) -> None:
         """The persistent carry, zeros of batch shape ``carry_leading_shape``."""

@@ -11,11 +11,11 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from rlmodels_common.configs import LSTMActorCriticConfig
-from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE
+from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE
 from rlmodels_common.intermediates import is_recording, record
 
 from ..dtypes import TORCH_DTYPES
-from .layers import CanonicalLayout, Sequential, linear, pick
+from .layers import CanonicalLayout, linear, pick
 from .model import Model, Policy
 from .recurrent import Recurrent
 
@@ -153,10 +153,9 @@ class LSTMActorCritic(Recurrent):
 
     config_class = LSTMActorCriticConfig
 
-    def _build(self, config: Any, key: torch.Generator) -> None:
-        hidden, H, dtype = config.hidden_features, config.lstm_features, config.dtype
-        self.encoder = Sequential("encoder", linear(self.obs_dim, hidden, IN_SCALE, key, dtype), self.activation)
-        self.cell = FusedLSTM(hidden, H, config.cell_type, key, dtype)
+    def _build_layers(self, config: Any, key: torch.Generator) -> None:
+        H, dtype = config.lstm_features, config.dtype
+        self.cell = FusedLSTM(config.encoder_features, H, config.cell_type, key, dtype)
         self._init_heads(H, ACTOR_SCALE, key)
         self.critic = linear(H, 1, CRITIC_SCALE, key, dtype)
 

@@ -13,7 +13,7 @@ from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE, 
 from rlmodels_common.intermediates import record
 
 from ..dtypes import TORCH_DTYPES
-from .layers import Sequential, linear
+from .layers import linear
 from .model import Model, Policy
 from .recurrent import Recurrent
 
@@ -55,10 +55,9 @@ class MinGRUActorCritic(Recurrent):
 
     config_class = MinGRUActorCriticConfig
 
-    def _build(self, config: Any, key: torch.Generator) -> None:
-        H, A, hidden, dtype = config.gru_features, config.action_space_size, config.hidden_features, config.dtype
-        self.encoder = Sequential("encoder", linear(self.obs_dim, hidden, IN_SCALE, key, dtype), self.activation)
-        self.proj_in = linear(hidden, H, IN_SCALE, key, dtype) if config.projects else None
+    def _build_layers(self, config: Any, key: torch.Generator) -> None:
+        H, A, dtype = config.gru_features, config.action_space_size, config.dtype
+        self.proj_in = linear(config.encoder_features, H, IN_SCALE, key, dtype) if config.projects else None
         self.mingru_kernel = nn.Parameter(torch.empty(config.num_layers, H, 3 * H, dtype=TORCH_DTYPES[dtype]))
         self.fused_head = nn.Linear(H, A + 1, dtype=TORCH_DTYPES[dtype])
         with torch.no_grad():

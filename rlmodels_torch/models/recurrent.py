@@ -1,7 +1,8 @@
 """The recurrent-state API every recurrent model shares (docs/recurrent.md):
 the persistent carry, ``reset``, ``step``, sequence mode and their checks.
 
-A subclass builds its layers (``_build``) and implements one step
+The base builds the encoder; a subclass builds the layers after it
+(``_build_layers``) and implements one step
 (:meth:`Recurrent._advance`), the sequence (:meth:`Recurrent._scan`) and
 the heads (:meth:`Recurrent._heads`). The carry's entries and their shapes
 are the configuration's ``carry_shapes()`` (an LSTM's ``(c, h)``, a
@@ -18,8 +19,10 @@ import numpy as np
 import torch
 
 from rlmodels_common.carry import check_carry, entries, from_entries, reset_mask_shape
+from rlmodels_common.initialization import IN_SCALE
 
 from ..dtypes import TORCH_DTYPES
+from .layers import Sequential, linear
 from .model import Model, Policy
 
 Carry = Any
@@ -47,6 +50,15 @@ class Recurrent(Model):
     ``return_carry=True`` adds the carry after the last step (after its
     ``done`` zeroing) as a third output, in either mode.
     """
+
+    def _build(self, config: Any, key: torch.Generator) -> None:
+        """The encoder ``Linear(obs, hidden_features) + activation``, then the subclass's layers."""
+        self.encoder = Sequential("encoder", linear(self.obs_dim, config.encoder_features, IN_SCALE, key, config.dtype), self.activation)
+        self._build_layers(config, key)
+
+    def _build_layers(self, config: Any, key: torch.Generator) -> None:
+        """The layers after the encoder, drawing from ``key`` in a fixed order."""
+        raise NotImplementedError
 
     def _init_state(self) -> None:
         """The persistent carry, zeros of batch shape ``carry_leading_shape``."""

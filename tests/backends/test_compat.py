@@ -19,7 +19,10 @@ ROOT = pathlib.Path(__file__).parents[1] / "compat" / "f6b986d"
 def test_a_checkpoint_written_by_f6b986d_loads_and_computes_what_it_did(backend, case):
     model = backend.rb.load(ROOT / case / "checkpoint")
     stored = json.loads((ROOT / case / "checkpoint" / "config.json").read_text())
-    assert model.type_name == stored["model_type"] and model.metadata == stored["metadata"]
+    assert model.type_name == stored["model_type"]
+    # the same configuration: every stored argument, and the fields added since at their defaults
+    assert {k: model.metadata[k] for k in stored["metadata"]} == stored["metadata"]
+    assert model.config == type(model.config).from_metadata(stored["metadata"])
     want = safetensors.numpy.load_file(str(ROOT / case / "outputs.safetensors"))
     pi, value, carry = model.step(backend.array(want["observation"], "float32"), None)
     got = {"value": value, **{f"carry.{i}": a for i, a in enumerate(entries(carry))}}
