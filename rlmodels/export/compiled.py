@@ -15,6 +15,7 @@ the same version, on a CPU with the instruction set it was built for
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 import torch
 
@@ -44,10 +45,12 @@ def write_compiled(program: torch.export.ExportedProgram, path: Path, manifest_k
     require_compiler()
     # aoti_compile_and_package is these two steps; package_pt2 (which it and
     # torch.export.save call) also takes the extra file that holds the manifest.
-    files = torch._inductor.aot_compile(
-        program.module(), program.example_inputs[0],
-        options={"aot_inductor.package": True, "aot_inductor.metadata": {manifest_key: text}},
-    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # torch's own deprecated pytree calls, nothing the user can act on
+        files = torch._inductor.aot_compile(
+            program.module(), program.example_inputs[0],
+            options={"aot_inductor.package": True, "aot_inductor.metadata": {manifest_key: text}},
+        )  # fmt: skip
     package_pt2(str(path), aoti_files=files, extra_files={manifest_file: text})
 
 
