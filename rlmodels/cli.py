@@ -139,7 +139,8 @@ def _run(args: argparse.Namespace) -> int:
             print(report.text())
         elif args.command == "export":
             ok, summary = export(
-                args.checkpoint, args.format, args.output, args.stochastic, args.io, args.check_finite, args.force
+                args.checkpoint, args.format, args.output, args.stochastic, args.io, args.check_finite, args.force,
+                args.tune_batch or None,
             )
             print(summary)
         else:

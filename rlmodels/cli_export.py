@@ -15,7 +15,7 @@ __all__ = ["add_export_arguments", "export"]
 
 def export(
     path: str, format: str | None, out: str, stochastic: bool = False, contract: str = "rlmodels",
-    check_finite: bool = False, force: bool = False,
+    check_finite: bool = False, force: bool = False, tune_batch: int | None = 1,
 ) -> tuple[bool, str]:
     """Export the torch model in the checkpoint, run the file against eager torch;
     return whether they agree and a summary. ``format`` defaults to the one the
@@ -27,7 +27,10 @@ def export(
     from .export import rt
 
     model = rt.load(path)
-    written = write(model, out, format, stochastic=stochastic, contract=contract, check_finite=check_finite, force=force)
+    written = write(
+        model, out, format, stochastic=stochastic, contract=contract, check_finite=check_finite, force=force,
+        tune_batch=tune_batch,
+    )  # fmt: skip
     result = verify(model, written, format)
     errors = ", ".join(f"{k} {v:.2e}" for k, v in result.max_abs.items())
     verdict = "agrees with" if result.ok else "DISAGREES with"
@@ -61,6 +64,11 @@ def add_export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--check-finite", action="store_true",
         help="add a last output, (batch,) bool, True for environments whose observation holds a NaN or an infinity",
+    )  # fmt: skip
+    p.add_argument(
+        "--tune-batch", type=int, default=1, metavar="N",
+        help="compiled .pt2 only: the batch size its matrix multiplies are tuned for (default 1; it runs at any "
+        "batch, fastest near N); 0: no tuning, AOTInductor's defaults (compiles faster)",
     )  # fmt: skip
     p.add_argument(
         "--force", action="store_true",

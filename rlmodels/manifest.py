@@ -108,6 +108,8 @@ def manifest_summary(path: str | Path) -> str:
         lines.append(f"  carry    {c['carry_rule']}")
     if c.get("nonfinite_check"):
         lines.append(f"  check    {c['nonfinite_check']}")
+    if c.get("tune_batch"):
+        lines.append(f"  compiled matrix multiplies tuned for batch {c['tune_batch']} (any batch runs)")
     width = max(map(len, c["metadata"]))
     lines += ["", "configuration"] + [f"  {k:<{width}}  {json.dumps(v)}" for k, v in sorted(c["metadata"].items())]
     return "\n".join(lines)

@@ -19,7 +19,17 @@ import warnings
 from pathlib import Path
 import torch
 
-__all__ = ["require_compiler", "write_compiled", "write_program"]
+__all__ = ["TUNING", "require_compiler", "write_compiled", "write_program"]
+
+TUNING = {
+    "max_autotune": True,
+    "max_autotune_gemm_backends": "CPP,ATEN",
+    # the choice, without its report on stderr
+    "autotune_num_choices_displayed": 0,
+    "max_autotune_report_choices_stats": False,
+}
+"""AOTInductor's options when a package is tuned: every matrix multiply benchmarked
+between ATen's kernel and a generated C++ micro-kernel."""
 
 
 def require_compiler() -> str:
@@ -38,18 +48,28 @@ def require_compiler() -> str:
         ) from None
 
 
-def write_compiled(program: torch.export.ExportedProgram, path: Path, manifest_key: str, manifest_file: str, text: str) -> None:
-    """Compile ``program`` with AOTInductor into the package ``path`` (ending in ``.pt2``)."""
+def write_compiled(
+    program: torch.export.ExportedProgram, path: Path, manifest_key: str, manifest_file: str, text: str, tune: bool
+) -> None:
+    """Compile ``program`` with AOTInductor into the package ``path`` (ending in
+    ``.pt2``). With ``tune``, every matrix multiply is benchmarked at the batch
+    size of ``program``'s example inputs between ATen's kernel and Inductor's
+    generated C++ micro-kernel, and the faster is kept (``max_autotune``)."""
     from torch.export.pt2_archive._package import package_pt2
 
     require_compiler()
     # aoti_compile_and_package is these two steps; package_pt2 (which it and
     # torch.export.save call) also takes the extra file that holds the manifest.
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # torch's own deprecated pytree calls, nothing the user can act on
+        # torch's own deprecated calls (pytree, TypedStorage), nothing the user can act on
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.filterwarnings("ignore", message="TypedStorage is deprecated")
         files = torch._inductor.aot_compile(
             program.module(), program.example_inputs[0],
-            options={"aot_inductor.package": True, "aot_inductor.metadata": {manifest_key: text}},
+            options={
+                "aot_inductor.package": True, "aot_inductor.metadata": {manifest_key: text},
+                **(TUNING if tune else {}),
+            },
         )  # fmt: skip
     package_pt2(str(path), aoti_files=files, extra_files={manifest_file: text})
 

@@ -30,7 +30,7 @@ import numpy as np
 from ..formats import CONTRACTS
 from ..manifest import carry_shapes, describe
 
-__all__ = ["CONTRACTS", "Port", "Signature", "signature", "manifest", "example_inputs"]
+__all__ = ["CONTRACTS", "BATCH", "Port", "Signature", "signature", "manifest", "manifest_text", "example_inputs"]
 
 BATCH = "batch"
 """The symbolic batch dimension in the manifest's shapes."""
@@ -118,8 +118,9 @@ def signature(model: Any, contract: str = "rlmodels", stochastic: bool = False, 
     return Signature(contract, tuple(inputs), tuple(outputs), stochastic, check_finite)
 
 
-def manifest(model: Any, format: str, sig: Signature) -> dict[str, Any]:
-    """What the file exported from ``model`` takes and gives (embedded in it)."""
+def manifest(model: Any, format: str, sig: Signature, tune_batch: int | None = None) -> dict[str, Any]:
+    """What the file exported from ``model`` takes and gives (embedded in it);
+    ``tune_batch``: the batch size a compiled package's kernels were tuned at."""
     facts = describe(model)
     carry_in = [p.name for p in sig.inputs if p.role == "carry"]
     carry_out = [p.name for p in sig.outputs if p.role == "carry"]
@@ -157,11 +158,13 @@ def manifest(model: Any, format: str, sig: Signature) -> dict[str, Any]:
             f"{nonfinite[0]} is True for the environments whose observation holds a NaN or an infinity "
             "(their actions are then meaningless)"
         ) if nonfinite else None,
+        "tune_batch": tune_batch,
     }  # fmt: skip
 
 
-def manifest_text(model: Any, format: str, sig: Signature) -> str:
-    return json.dumps(manifest(model, format, sig))
+def manifest_text(model: Any, format: str, sig: Signature, tune_batch: int | None = None) -> str:
+    """:func:`manifest` as the JSON text embedded in the file."""
+    return json.dumps(manifest(model, format, sig, tune_batch))
 
 
 def example_inputs(model: Any, sig: Signature, batch: int, seed: int = 0) -> tuple[Any, ...]:

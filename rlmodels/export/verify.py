@@ -81,8 +81,7 @@ def verify(
     resets) and compare every output the file's manifest names.
 
     Raises ``ValueError`` if the file's manifest describes another model
-    configuration than ``model``'s. A file of the ``isaaclab`` contract carries
-    the LSTM's state ``(1, B, H)``, so any batch runs."""
+    configuration than ``model``'s."""
     stated = read_manifest(path)
     if (stated["model_type"], stated["metadata"]) != (model.type_name, model.metadata):
         raise ValueError(

@@ -34,6 +34,7 @@ def export(
     contract: str = "rlmodels",
     check_finite: bool = False,
     force: bool = False,
+    tune_batch: int | None = 1,
 ) -> Path:
     """Write one step of ``model`` (its deterministic action, value and carry, as
     ``contract`` names and lays them out; see ``rlmodels.export.signature``) to the
@@ -46,18 +47,26 @@ def export(
     environments with a non-finite observation. The parent directory is created;
     an existing file is replaced only if it is itself an rlmodels export, or with
     ``force``. The file appears whole or not at all (written beside, then renamed).
+
+    ``tune_batch`` (compiled ``.pt2`` only): the batch size the package's matrix
+    multiplies are tuned for (it runs at any batch, fastest near this one); None
+    compiles with AOTInductor's defaults, without tuning (faster to compile).
     """
     format = format_for(path, format)
     path = Path(path)
     check_output(path, format, force)
+    if tune_batch is not None and (not isinstance(tune_batch, int) or tune_batch < 1):
+        raise ValueError(f"expected tune_batch a positive int or None, got {tune_batch!r}")
+    tune_batch = tune_batch if format == "pt2" else None
     sig = signature(model, contract, stochastic, check_finite)  # a bad contract fails before any work
     if format == "onnx":
         require_onnx()
     elif format == "pt2":
         require_compiler()
     policy = deployed(model, sig)
-    args = example_inputs(model, sig, EXAMPLE_BATCH)
-    text = manifest_text(model, format, sig)
+    # a compiled package is traced at the batch it is tuned for (never 1, which exporters specialise)
+    args = example_inputs(model, sig, max(2, tune_batch) if tune_batch else EXAMPLE_BATCH)
+    text = manifest_text(model, format, sig, tune_batch)
     batch = torch.export.Dim("batch", min=1)
     # one entry, the tuple of Deployed.forward's *inputs
     dynamic = (tuple({port.batch_axis: batch} for port in sig.inputs),)
@@ -76,7 +85,7 @@ def export(
             with torch.no_grad():
                 program = torch.export.export(policy, args, dynamic_shapes=dynamic)
             if format == "pt2":
-                write_compiled(program, partial, MANIFEST_KEY, MANIFEST_FILE, text)
+                write_compiled(program, partial, MANIFEST_KEY, MANIFEST_FILE, text, tune=tune_batch is not None)
             else:
                 write_program(program, partial, MANIFEST_FILE, text)
         os.replace(partial, path)

@@ -24,6 +24,7 @@ def test_a_compiled_package_agrees_with_eager_torch(packages, name):
     result = ex.verify(model, path)
     assert result.ok, result
     assert read_manifest(path)["format"] == "pt2"
+    assert read_manifest(path)["tune_batch"] == (1 if name == "lstm" else None)
 
 
 @pytest.mark.parametrize("name", ["lstm", "mingru"])

@@ -121,6 +121,8 @@ def test_bad_arguments_raise_clear_errors(tmp_path, monkeypatch):
         ex.export(model, tmp_path / "policy.pt2")
     with pytest.raises(ValueError, match=r"expected contract one of \['rlmodels', 'isaaclab'\], got 'ros'"):
         ex.export(model, tmp_path / "p.onnx", contract="ros")
+    with pytest.raises(ValueError, match="expected tune_batch a positive int or None, got 0"):
+        ex.export(model, tmp_path / "p.pt2", tune_batch=0)
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnxscript" else real(name, *a))
     with pytest.raises(ImportError, match=r"ONNX export needs onnxscript.*pip install 'rlmodels-parity\[onnx\]' torch=="):
