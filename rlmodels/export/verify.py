@@ -88,7 +88,9 @@ def verify(
             f"{path} holds a {stated['model_type']} with metadata {stated['metadata']}, "
             f"not this {model.type_name} with metadata {model.metadata}"
         )
-    format = format_for(path, format or stated["format"])
+    # files written before the compiled package took ".pt2" (no contract) hold a torch.export program
+    legacy = stated["format"] == "pt2" and "contract" not in stated
+    format = format_for(path, format or ("exported-program" if legacy else stated["format"]))
     sig = signature(
         model, stated.get("contract", "rlmodels"), stated["stochastic_head"] is not None,
         stated.get("nonfinite_check") is not None,

@@ -322,3 +322,22 @@ def test_the_export_command_rejects_a_directory_and_an_unknown_extension(capsys,
     (tmp_path / "out.onnx").mkdir()
     err = export_error(capsys, golden("lstm_box"), "-o", tmp_path / "out.onnx")
     assert "got the directory" in err
+
+
+def test_a_pt2_program_written_before_the_compiled_package_still_verifies(tmp_path):
+    """Until the compiled package, ``.pt2`` meant the torch.export program and the
+    manifest had no contract: such a file is still verified as a program."""
+    import json
+    import zipfile
+
+    model = build("LSTMActorCritic")
+    path = ex.export(model, tmp_path / "new.pt2", "exported-program")
+    stated = read_manifest(path)
+    old = {k: v for k, v in stated.items() if k not in ("contract", "nonfinite_check", "tune_batch")}
+    legacy = tmp_path / "old.pt2"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(legacy, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item, json.dumps({**old, "format": "pt2"}) if item.filename.endswith("rlmodels_manifest.json") else data)
+    assert read_manifest(legacy)["format"] == "pt2" and ex.verify(model, legacy).ok
+
