@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -26,6 +25,11 @@ from .machine import describe
 from .timing import Timing, interleaved, once
 
 VALIDATION_BEGIN = "<!-- validation: written by python -m benchmarks.validation -->"
+KEPT = (
+    ("<!-- export: written by python -m benchmarks.export -->", "<!-- end export -->"),
+    (VALIDATION_BEGIN, "<!-- end validation -->"),
+)
+"""Sections of results.md written by other runs, kept when this one rewrites the file."""
 
 OBS, ACT = 32, 4
 MLP = [64, 64]
@@ -240,56 +244,6 @@ def _merge_pure(graphdef: Any, template: Any, pure: dict) -> Any:
     return nnx.merge(graphdef, state)
 
 
-# -- exports --------------------------------------------------------------------------
-
-
-def export_table(rounds: int, seconds: float) -> Table:
-    import onnxruntime
-    import torch
-
-    import rlmodels_torch as rt
-    from rlmodels import export as ex
-
-    table = Table(
-        "Exported deterministic policy vs eager torch",
-        "`rlmodels export`: deterministic action + value; the LSTM is one step with the carry "
-        "and reset flags as inputs. onnxruntime CPU provider with default threads; `.pt2` via "
-        "`torch.export.load(...).module()`; TorchScript via `torch.jit.load`; eager, `.pt2` and "
-        "TorchScript under inference_mode.",
-    )
-    models = {
-        "MLP": rt.ActorCritic(OBS, ACT, key=0, actor_architecture=MLP, critic_architecture=MLP, action_space=rt.Box(-1.0, 1.0)),
-        "LSTM step": rt.LSTMActorCritic(OBS, ACT, key=0, hidden_features=HIDDEN, lstm_features=LSTM),
-    }
-    with tempfile.TemporaryDirectory() as tmp:
-        for label, model in models.items():
-            names = ex.io_names(model)[0]
-            onnx_path = ex.export(model, Path(tmp) / f"{label}.onnx")
-            pt2_path = ex.export(model, Path(tmp) / f"{label}.pt2")
-            ts_path = ex.export(model, Path(tmp) / f"{label}.pt")
-            for path, fmt in ((onnx_path, "onnx"), (pt2_path, "pt2"), (ts_path, "torchscript")):
-                result = ex.verify(model, path, fmt)
-                if not result.ok:
-                    raise AssertionError(f"{label} {fmt} export disagrees with eager torch: {result}")
-            session = onnxruntime.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                loaded = torch.jit.load(str(ts_path))
-            program = torch.export.load(str(pt2_path)).module()
-            policy = ex.deployed(model)
-            for b in (1, 256):
-                args = ex.example_inputs(model, b)
-                feeds = {n: a.numpy() for n, a in zip(names, args)}
-                with torch.inference_mode():
-                    table.add(f"{label}, batch {b}", interleaved({
-                        "eager torch": lambda args=args: policy(*args),
-                        "torch.export (.pt2)": lambda args=args: program(*args),
-                        "TorchScript": lambda args=args: loaded(*args),
-                        "ONNX (onnxruntime)": lambda feeds=feeds: session.run(None, feeds),
-                    }, rounds, seconds), "eager torch", {})  # fmt: skip
-    return table
-
-
 # -- conversion, checkpoints, import --------------------------------------------------
 
 
@@ -383,7 +337,6 @@ def main(argv: list[str] | None = None) -> int:
         lambda: jax_table(rounds, seconds, batches).markdown(),
         lambda: mingru.markdown(rounds, seconds),
         lambda: shortcuts.markdown(rounds, seconds),
-        lambda: export_table(rounds, seconds).markdown(),
         lambda: "\n".join(conversion_lines(repeats)),
         lambda: "\n".join(import_lines(repeats)),
     ):
@@ -400,9 +353,10 @@ def main(argv: list[str] | None = None) -> int:
         *[f"- {line}" for line in describe()],
         "",
     ]
-    # Keep the validation path's section (python -m benchmarks.validation writes it).
+    # Keep the sections other runs write: the exports' (python -m benchmarks.export)
+    # and the validation path's (python -m benchmarks.validation), each to its end marker.
     old = Path(args.out).read_text(encoding="utf-8") if Path(args.out).exists() else ""
-    kept = old[old.index(VALIDATION_BEGIN) :] if VALIDATION_BEGIN in old else ""
+    kept = "\n".join(old[old.index(begin) : old.index(end) + len(end)] + "\n" for begin, end in KEPT if begin in old)
     text = "\n".join(header) + "\n" + "\n\n".join(sections) + "\n"
     Path(args.out).write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
     print(f"wrote {args.out}")

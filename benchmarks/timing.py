@@ -18,6 +18,8 @@ class Timing:
     p25_us: float
     p75_us: float
     calls: int
+    rounds_us: tuple[float, ...] = ()
+    """Per-round µs per call, in round order (``interleaved``): for paired ratios."""
 
     @property
     def spread_us(self) -> float:
@@ -57,8 +59,14 @@ def interleaved(impls: dict[str, Callable[[], Any]], rounds: int, seconds: float
     out = {}
     for name, values in samples.items():
         p25, med, p75 = np.percentile(values, [25, 50, 75])
-        out[name] = Timing(float(med), float(p25), float(p75), counts[name] * rounds)
+        out[name] = Timing(float(med), float(p25), float(p75), counts[name] * rounds, tuple(values))
     return out
+
+
+def paired_ratio(a: Timing, b: Timing) -> float:
+    """The median over rounds of ``a``'s time / ``b``'s in the same round: robust to
+    load that comes and goes between rounds (both were timed in each round)."""
+    return float(np.median(np.asarray(a.rounds_us) / np.asarray(b.rounds_us)))
 
 
 def once(fn: Callable[[], Any], repeats: int) -> Timing:

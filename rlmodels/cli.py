@@ -22,6 +22,8 @@ from rlmodels_common import __version__
 from rlmodels_common.checkpoint_format import read_checkpoint
 from rlmodels_common.contract import check_checkpoint
 
+from .cli_export import add_export_arguments, export
+
 EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -55,31 +57,6 @@ def check(path: str, examples: int, dtype: str | None, seed: int, err: TextIO) -
     with _progress(err, examples) as advance:
         report = compare_checkpoint(path, dtype=dtype, seed=seed, examples=examples, progress=advance)
     return report.ok, report.table()
-
-
-def export(path: str, format: str | None, out: str, stochastic: bool = False) -> tuple[bool, str]:
-    """Export the torch model in the checkpoint, run the file against eager torch;
-    return whether they agree and a summary. ``format`` defaults to the one the
-    extension of ``out`` names."""
-    from .manifest import format_for
-
-    format = format_for(out, format)  # a bad output name fails before anything is loaded
-    if Path(out).is_dir():
-        raise IsADirectoryError(f"expected a file to write the {format} export to, got the directory {out}")
-    read_checkpoint(path)  # a bad path fails before torch is imported
-    from .export import export as write, verify
-    from .export import rt
-
-    model = rt.load(path)
-    written = write(model, out, format, stochastic=stochastic)
-    result = verify(model, written, format)
-    errors = ", ".join(f"{k} {v:.2e}" for k, v in result.max_abs.items())
-    verdict = "agrees with" if result.ok else "DISAGREES with"
-    return result.ok, (
-        f"wrote {written} ({format}, {written.stat().st_size:,} bytes; `rlmodels inspect {written}` shows its manifest)\n"
-        f"{format} {verdict} eager torch on batches {list(result.batches)}: max abs error {errors} "
-        f"({result.ratio:.3g} x tolerance)"
-    )
 
 
 def demo(directory: str | None, out: TextIO, err: TextIO) -> bool:
@@ -161,11 +138,14 @@ def _run(args: argparse.Namespace) -> int:
             ok = report.ok
             print(report.text())
         elif args.command == "export":
-            ok, summary = export(args.checkpoint, args.format, args.output, args.stochastic)
+            ok, summary = export(
+                args.checkpoint, args.format, args.output, args.stochastic, args.io, args.check_finite, args.force,
+                args.tune_batch or None,
+            )
             print(summary)
         else:
             ok = demo(args.dir, sys.stdout, sys.stderr)
-    except (ImportError, OSError, ValueError) as e:  # CheckpointError is a ValueError
+    except (ImportError, OSError, ValueError, RuntimeError) as e:  # CheckpointError is a ValueError; no C++ compiler: RuntimeError
         print(f"rlmodels {args.command}: error: {' '.join(str(e).split())}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT_OK if ok else EXIT_DISAGREE
@@ -226,16 +206,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", choices=("float32", "float64"), help="precision to compare in (default: the checkpoint's)")
     p.add_argument("--seed", type=int, default=0, help="seed of the generated inputs (default 0)")
     p = command("export", "export a checkpoint's deterministic policy and value to a file and verify it")
-    p.add_argument("checkpoint", help="checkpoint directory")
-    p.add_argument(
-        "--format", choices=("onnx", "pt2", "torchscript"),
-        help="file format (default: from the output's extension: .onnx, .pt2 (torch.export), .pt (TorchScript))",
-    )  # fmt: skip
-    p.add_argument("-o", "--output", required=True, help="file to write")
-    p.add_argument(
-        "--stochastic", action="store_true",
-        help="also export the policy's parameters (mean and std, or logits) for runtimes that sample themselves",
-    )  # fmt: skip
+    add_export_arguments(p)
     p = command(
         "import-jaxdem",
         "import a JaxDEM (Orbax) checkpoint as a portable checkpoint, checked against the numpy reference forward",

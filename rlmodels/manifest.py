@@ -15,10 +15,9 @@ from typing import Any
 
 from rlmodels_common import __version__
 
-__all__ = [
-    "MANIFEST_KEY", "EXTENSIONS", "carry_shapes", "manifest_summary", "describe", "format_for",
-    "read_manifest",
-]  # fmt: skip
+from .formats import CONTRACTS
+
+__all__ = ["MANIFEST_KEY", "MANIFEST_FILE", "carry_shapes", "manifest_summary", "describe", "read_manifest"]
 
 
 def carry_shapes(model: Any) -> dict[str, tuple[int, ...]]:
@@ -50,29 +49,12 @@ def describe(model: Any) -> dict[str, Any]:
 
 MANIFEST_KEY = "rlmodels_manifest"
 """ONNX ``metadata_props`` key holding the manifest as JSON; in torch archives
-(``.pt2``, TorchScript) the extra file ``rlmodels_manifest.json``."""
+(``.pt2``, TorchScript) the extra file ``rlmodels_manifest.json``; in a compiled
+``.pt2`` also the library's metadata entry ``rlmodels_manifest`` (read at run time
+with ``get_metadata()``)."""
 MANIFEST_FILE = f"{MANIFEST_KEY}.json"
-EXTENSIONS = {".onnx": "onnx", ".pt2": "pt2", ".pt": "torchscript"}
-"""Export format by file extension."""
-
-
-def format_for(path: str | Path, format: str | None = None) -> str:
-    """The export format for ``path``: ``format`` if given, else from the extension."""
-    if format is not None:
-        if format not in EXTENSIONS.values():
-            raise ValueError(f"expected format one of {list(EXTENSIONS.values())}, got {format!r}")
-        return format
-    suffix = Path(path).suffix
-    if suffix not in EXTENSIONS:
-        raise ValueError(
-            f"cannot infer the export format of {path}: expected an extension in {list(EXTENSIONS)} "
-            f"or an explicit format, got {suffix or 'none'!r}"
-        )
-    return EXTENSIONS[suffix]
-
-
 def read_manifest(path: str | Path) -> dict[str, Any]:
-    """The manifest embedded in an exported file (ONNX, ``.pt2`` or TorchScript).
+    """The manifest embedded in an exported file (ONNX, ``.pt2`` of either kind, TorchScript).
 
     Reads only the embedded JSON: no graph is loaded and nothing is unpickled.
     ONNX files need the ``onnx`` package; torch archives need nothing.
@@ -112,9 +94,11 @@ def manifest_summary(path: str | Path) -> str:
 
     space = c["action_space"]
     space_text = "discrete" if c["discrete"] else f"{space['type']}({_kwargs(space['kwargs'])})"
+    contract = c.get("contract", "rlmodels")  # files written before contracts existed follow rlmodels'
     lines = [
         f"{path}: {c['format']} export of {c['model_type']} (rlmodels {c['rlmodels_version']}), {c['dtype']}",
         f"  observation size {c['observation_size']}, action size {c['action_size']}, action space {space_text}",
+        f"  contract {contract}: {CONTRACTS.get(contract, 'unknown to this version')}",
         f"  action   {c['action']}",
         f"  inputs   {signature(c['inputs'])}",
         f"  outputs  {signature(c['outputs'])}",
@@ -123,6 +107,10 @@ def manifest_summary(path: str | Path) -> str:
         lines.append(f"  sampling {c['stochastic_head']}")
     if c["carry"]:
         lines.append(f"  carry    {c['carry_rule']}")
+    if c.get("nonfinite_check"):
+        lines.append(f"  check    {c['nonfinite_check']}")
+    if c.get("tune_batch"):
+        lines.append(f"  compiled matrix multiplies tuned for batch {c['tune_batch']} (any batch runs)")
     width = max(map(len, c["metadata"]))
     lines += ["", "configuration"] + [f"  {k:<{width}}  {json.dumps(v)}" for k, v in sorted(c["metadata"].items())]
     return "\n".join(lines)

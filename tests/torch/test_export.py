@@ -1,7 +1,8 @@
-"""Deployment exports (rlmodels.export and ``rlmodels export``): ONNX, ``.pt2``
-and TorchScript files compute what eager torch computes, at any batch size,
-with the recurrent carry (the LSTM's c and h, the MinGRU's h) and reset flags
-explicit, and carry their manifest."""
+"""Deployment exports (rlmodels.export and ``rlmodels export``): ONNX, ``torch.export``
+programs and TorchScript files compute what eager torch computes, at any batch
+size, with the recurrent carry (the LSTM's c and h, the MinGRU's h) and reset
+flags explicit, and carry their manifest. The compiled ``.pt2`` (AOTInductor:
+tens of seconds a compile) is tested in ``tests/deploy`` (tox env ``deploy``)."""
 
 import importlib.util
 import re
@@ -18,6 +19,7 @@ from hypothesis import given, settings, strategies as st
 import rlmodels_torch as rt
 from rlmodels import export as ex
 from rlmodels.cli import EXIT_BAD_INPUT, EXIT_DISAGREE, EXIT_OK, main
+from rlmodels.formats import FORMATS as ALL_FORMATS
 from rlmodels.manifest import read_manifest
 from tests.broken_checkpoints import broken, golden
 from rlmodels_common.carry import entries
@@ -26,8 +28,13 @@ from tests.torch.builders import MODEL_TYPES, build, configs, randomize
 
 RECURRENT = ["LSTMActorCritic", "MinGRUActorCritic"]
 
-FORMATS = ["onnx", "pt2", "torchscript"]
-EXTENSION = {"onnx": ".onnx", "pt2": ".pt2", "torchscript": ".pt"}
+FORMATS = ["onnx", "exported-program", "torchscript"]
+"""The formats exported here; ``pt2`` (compiled) in tests/deploy."""
+EXTENSION = {name: f.extension for name, f in ALL_FORMATS.items()}
+
+
+def names(model, stochastic=False):
+    return ex.signature(model, stochastic=stochastic).names()
 
 
 @pytest.mark.parametrize("format", FORMATS)
@@ -37,10 +44,10 @@ def test_exported_file_agrees_with_eager_torch(tmp_path_factory, format, config,
     model_type, kwargs = config
     model = rt.Model.create(model_type, key=0, **kwargs)
     randomize(model)
-    path = ex.export(model, tmp_path_factory.mktemp("export") / f"policy{EXTENSION[format]}", stochastic=stochastic)
+    path = ex.export(model, tmp_path_factory.mktemp("export") / f"policy{EXTENSION[format]}", format, stochastic=stochastic)
     result = ex.verify(model, path, batches=(1, 5))
     assert result.ok, result
-    assert list(result.max_abs) == ex.io_names(model, stochastic)[1]
+    assert list(result.max_abs) == names(model, stochastic)[1]
 
 
 @pytest.mark.parametrize("format", FORMATS)
@@ -50,6 +57,12 @@ def test_float64_exports_keep_float64(tmp_path, format):
     path = ex.export(model, tmp_path / "policy", format)
     result = ex.verify(model, path, format)
     assert result.ok and result.max_abs["action"] < 1e-12, result
+    if format == "onnx":  # opset 18: from 20 onnxruntime computes Gelu in float32
+        import onnx
+
+        proto = onnx.load(str(path))
+        ops = {n.op_type for n in proto.graph.node}
+        assert proto.opset_import[0].version == 18 and "Gelu" not in ops and "Pow" in ops and "Constant" not in ops
 
 
 @pytest.mark.parametrize("format", FORMATS)
@@ -59,7 +72,7 @@ def test_an_exported_rollout_equals_the_stateful_model(tmp_path, format, model_t
     model's own loop: call, then reset(mask=done)."""
     model = build(model_type, action_space=rt.MaxNorm(1.5))
     randomize(model)
-    run = ex._runner(ex.export(model, tmp_path / "policy", format), format, ex.io_names(model)[0])
+    run = ex.runner(ex.export(model, tmp_path / "policy", format), format, names(model)[0])
     rng = np.random.default_rng(0)
     B = 6
     carry = [np.zeros((B, *shape), np.float32) for shape in carry_shapes(model_type, model.metadata).values()]
@@ -80,8 +93,9 @@ def test_an_exported_rollout_equals_the_stateful_model(tmp_path, format, model_t
 @pytest.mark.parametrize("model_type", RECURRENT)
 def test_reset_zeroes_the_incoming_carry_even_if_it_is_nan(model_type):
     model = build(model_type)
-    policy = ex.deployed(model)
-    x, first, *rest, _ = ex.example_inputs(model, batch=3)
+    sig = ex.signature(model)
+    policy = ex.deployed(model, sig)
+    x, first, *rest, _ = ex.example_inputs(model, sig, 3)
     first[1] = float("nan")
     reset = torch.tensor([False, True, False])
     with torch.no_grad():
@@ -104,15 +118,17 @@ def test_verify_reports_a_file_that_disagrees(tmp_path):
 
 def test_bad_arguments_raise_clear_errors(tmp_path, monkeypatch):
     model = build("SharedActorCritic")
-    with pytest.raises(ValueError, match=r"expected format one of \['onnx', 'pt2', 'torchscript'\], got 'tflite'"):
+    with pytest.raises(ValueError, match=r"expected format one of \['onnx', 'pt2', 'exported-program', 'torchscript'\], got 'tflite'"):
         ex.export(model, tmp_path / "p", "tflite")
-    with pytest.raises(ValueError, match=r"cannot infer the export format of .*p\.tflite: expected an extension in \['\.onnx', '\.pt2', '\.pt'\]"):
+    with pytest.raises(ValueError, match=r"cannot infer the export format of .*p\.tflite: expected an extension in \['\.onnx', '\.pt2', '\.pt'\] \(any case\)"):
         ex.export(model, tmp_path / "p.tflite")
     (tmp_path / "policy.pt2").mkdir()
     with pytest.raises(IsADirectoryError, match=r"expected a file to write the pt2 export to, got the directory .*policy\.pt2"):
         ex.export(model, tmp_path / "policy.pt2")
-    with pytest.raises(FileNotFoundError, match="directory .*nowhere does not exist"):
-        ex.export(model, tmp_path / "nowhere" / "p.onnx", "onnx")
+    with pytest.raises(ValueError, match=r"expected contract one of \['rlmodels', 'isaaclab'\], got 'ros'"):
+        ex.export(model, tmp_path / "p.onnx", contract="ros")
+    with pytest.raises(ValueError, match="expected tune_batch a positive int or None, got 0"):
+        ex.export(model, tmp_path / "p.pt2", tune_batch=0)
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnxscript" else real(name, *a))
     with pytest.raises(ImportError, match=r"ONNX export needs onnxscript.*pip install 'rlmodels-parity\[onnx\]' torch=="):
@@ -131,8 +147,8 @@ def test_the_export_command_on_checkpoints_written_by_jax(capsys, tmp_path, case
 
 
 def test_the_export_command_exits_1_when_the_file_disagrees(capsys, tmp_path, monkeypatch):
-    real = ex._runner
-    monkeypatch.setattr(ex, "_runner", lambda *a: lambda args: [o + 1e-3 for o in real(*a)(args)])
+    real = ex.runners.runner
+    monkeypatch.setattr(ex.runners, "runner", lambda *a: lambda args: [o + 1e-3 for o in real(*a)(args)])
     status = main(["export", str(golden("lstm_box")), "--format", "torchscript", "-o", str(tmp_path / "p.pt")])
     assert status == EXIT_DISAGREE
     assert "torchscript DISAGREES with eager torch" in capsys.readouterr().out
@@ -145,9 +161,11 @@ def export_error(capsys, *argv):
     return err
 
 
-def test_the_export_command_names_a_missing_output_directory(capsys, tmp_path):
-    err = export_error(capsys, golden("lstm_box"), "--format", "onnx", "-o", tmp_path / "nowhere" / "p.onnx")
-    assert f"directory {tmp_path / 'nowhere'} does not exist" in err
+def test_the_export_command_creates_the_output_directory(capsys, tmp_path):
+    out = tmp_path / "out" / "deeper" / "p.onnx"
+    assert main(["export", str(golden("lstm_box")), "-o", str(out)]) == EXIT_OK
+    assert out.is_file() and f"wrote {out} (onnx, rlmodels contract" in capsys.readouterr().out
+    assert [p.name for p in out.parent.iterdir()] == ["p.onnx"]  # no partial file left beside it
 
 
 def test_the_export_command_names_an_unknown_model_type(capsys, tmp_path):
@@ -178,11 +196,12 @@ def test_the_console_script_exports(tmp_path):
 @pytest.mark.parametrize("model_type", MODEL_TYPES)
 def test_io_names_and_example_inputs_match_the_deployed_signature(model_type):
     model = build(model_type, discrete=True)
-    inputs, outputs = ex.io_names(model)
-    args = ex.example_inputs(model, batch=2)
+    sig = ex.signature(model)
+    inputs, outputs = sig.names()
+    args = ex.example_inputs(model, sig, 2)
     assert len(args) == len(inputs)
     with torch.no_grad():
-        got = ex.deployed(model)(*args)
+        got = ex.deployed(model, sig)(*args)
     assert len(got) == len(outputs) and got[0].dtype == torch.int64 and got[0].shape == (2,)
 
 
@@ -212,11 +231,12 @@ def test_a_scale_within_1e_5_of_one_survives_the_onnx_export(tmp_path):
 @pytest.mark.parametrize("model_type, stochastic", [("LSTMActorCritic", True), ("MinGRUActorCritic", False), ("ActorCritic", False)])
 def test_every_exported_file_carries_its_manifest(tmp_path, capsys, format, model_type, stochastic):
     model = build(model_type, action_space=rt.Box(-2.0, 1.0)) if model_type == "ActorCritic" else build(model_type, discrete=True)
-    path = ex.export(model, tmp_path / f"policy{EXTENSION[format]}", stochastic=stochastic)
+    path = ex.export(model, tmp_path / f"policy{EXTENSION[format]}", format, stochastic=stochastic)
     stated = read_manifest(path)
-    assert stated == ex.manifest(model, format, stochastic)
+    assert stated == ex.manifest(model, format, ex.signature(model, stochastic=stochastic))
     assert (stated["model_type"], stated["metadata"], stated["format"]) == (model_type, model.metadata, format)
-    inputs, outputs = ex.io_names(model, stochastic)
+    assert stated["contract"] == "rlmodels" and stated["nonfinite_check"] is None
+    inputs, outputs = names(model, stochastic)
     assert [e["name"] for e in stated["inputs"]] == inputs and [e["name"] for e in stated["outputs"]] == outputs
     if model_type == "LSTMActorCritic":
         assert inputs == ["observation", "c", "h", "reset"] and outputs == ["action", "value", "logits", "c_out", "h_out"]
@@ -235,6 +255,7 @@ def test_every_exported_file_carries_its_manifest(tmp_path, capsys, format, mode
     assert main(["inspect", str(path)]) == EXIT_OK
     text = capsys.readouterr().out
     assert text.startswith(f"{path}: {format} export of {model_type} (rlmodels ")
+    assert "  contract rlmodels: observation[, carry], reset -> action, value" in text
     outputs_line = next(line for line in text.splitlines() if line.startswith("  outputs  "))
     assert re.findall(r"(\w+) \(", outputs_line) == outputs
     assert ("carry    feed c_out, h_out back as c, h" in text) == (model_type == "LSTMActorCritic")
@@ -248,21 +269,22 @@ def test_the_stochastic_head_is_the_policys_distribution():
     x = torch.randn(4, 4)
     with torch.no_grad():
         pi, _ = model(x)
-        action, _, mean, std = ex.deployed(model, stochastic=True)(x)
+        action, _, mean, std = ex.deployed(model, ex.signature(model, stochastic=True))(x)
         z = torch.randn(4, 3)
         # a runtime sampling from (mean, std) and mapping through the action space gets the policy's samples
         torch.testing.assert_close(model.bij(mean + std * z), pi.bijector(pi.base_dist.base_dist.loc + pi.base_dist.base_dist.scale * z))
         torch.testing.assert_close(action, model.bij(mean))
     discrete = build("LSTMActorCritic", discrete=True)
-    obs, c, h, reset = ex.example_inputs(discrete, batch=2)
+    sig = ex.signature(discrete, stochastic=True)
+    obs, c, h, reset = ex.example_inputs(discrete, sig, 2)
     with torch.no_grad():
-        _, _, logits, _, _ = ex.deployed(discrete, stochastic=True)(obs, c, h, reset)
+        _, _, logits, _, _ = ex.deployed(discrete, sig)(obs, c, h, reset)
         pi, _, _ = discrete.step(obs, (torch.where(reset[:, None], 0.0, c), torch.where(reset[:, None], 0.0, h)))
     torch.testing.assert_close(logits.softmax(-1), pi.probs)
 
 
 def test_verify_refuses_a_file_of_another_model(tmp_path):
-    path = ex.export(build("SharedActorCritic"), tmp_path / "policy.pt2")
+    path = ex.export(build("SharedActorCritic"), tmp_path / "policy.pt2", "exported-program")
     with pytest.raises(ValueError, match="policy.pt2 holds a SharedActorCritic with metadata .* not this ActorCritic"):
         ex.verify(build("ActorCritic"), path)
 
@@ -279,13 +301,14 @@ def test_manifests_are_read_without_loading_anything_and_missing_ones_are_named(
         read_manifest(tmp_path / "notes.txt")
     with pytest.raises(FileNotFoundError, match="no exported file at"):
         read_manifest(tmp_path / "absent.onnx")
-    assert zipfile.is_zipfile(ex.export(build("SharedActorCritic"), tmp_path / "p.pt2"))
+    assert zipfile.is_zipfile(ex.export(build("SharedActorCritic"), tmp_path / "p.pt2", "exported-program"))
 
 
 @pytest.mark.parametrize("format", FORMATS)
 def test_the_export_command_infers_the_format_from_the_extension(capsys, tmp_path, format):
     out = tmp_path / f"policy{EXTENSION[format]}"
-    assert main(["export", str(golden("lstm_box")), "-o", str(out), "--stochastic"]) == EXIT_OK
+    format_args = ["--format", format] if not ALL_FORMATS[format].inferred else []
+    assert main(["export", str(golden("lstm_box")), "-o", str(out), "--stochastic", *format_args]) == EXIT_OK
     text = capsys.readouterr().out
     assert f"wrote {out} ({format}," in text and "max abs error action" in text and "mean" in text and "std" in text
     assert read_manifest(out)["format"] == format and read_manifest(out)["stochastic_head"]
@@ -299,3 +322,22 @@ def test_the_export_command_rejects_a_directory_and_an_unknown_extension(capsys,
     (tmp_path / "out.onnx").mkdir()
     err = export_error(capsys, golden("lstm_box"), "-o", tmp_path / "out.onnx")
     assert "got the directory" in err
+
+
+def test_a_pt2_program_written_before_the_compiled_package_still_verifies(tmp_path):
+    """Until the compiled package, ``.pt2`` meant the torch.export program and the
+    manifest had no contract: such a file is still verified as a program."""
+    import json
+    import zipfile
+
+    model = build("LSTMActorCritic")
+    path = ex.export(model, tmp_path / "new.pt2", "exported-program")
+    stated = read_manifest(path)
+    old = {k: v for k, v in stated.items() if k not in ("contract", "nonfinite_check", "tune_batch")}
+    legacy = tmp_path / "old.pt2"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(legacy, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item, json.dumps({**old, "format": "pt2"}) if item.filename.endswith("rlmodels_manifest.json") else data)
+    assert read_manifest(legacy)["format"] == "pt2" and ex.verify(model, legacy).ok
+
