@@ -53,6 +53,19 @@ NestedMeanStd = _record("NestedMeanStd", ("mean", "std"))
 UInt64 = _record("UInt64", ("hi", "lo"))
 
 
+class _Built:
+    """A value one of our builders made, held until :func:`_resolve` takes it
+    out, so that no pickle opcode (BUILD) can reach a numpy or enum object."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __setstate__(self, state: Any) -> None:
+        raise BraxError(f"the pickle sets the state of a {type(self.value).__name__}; a Brax params pickle does not")
+
+
 class _DtypeStub:
     """A numpy dtype being unpickled: ``numpy.dtype(name, align, copy)`` then BUILD with its state."""
 
@@ -114,25 +127,30 @@ def _from_state(state: Any, where: str) -> np.ndarray:
     return _array(raw, _dtype(dtype, where), shape, bool(fortran), where)
 
 
-def _jax_array(fun: Any, args: Any, arr_state: Any, aval_state: Any) -> np.ndarray:
+def _jax_array(fun: Any, args: Any, arr_state: Any, aval_state: Any) -> _Built:
     """``jax._src.array._reconstruct_array(fun, args, arr_state, aval_state)``, as numpy."""
     if fun is not _ArrayStub or not isinstance(aval_state, dict):
         raise BraxError("jax array: unexpected pickled form (expected numpy's _reconstruct and an aval dict)")
     _ArrayStub(*args)  # validates args
-    return _from_state(arr_state, "jax array")
+    return _Built(_from_state(arr_state, "jax array"))
 
 
-def _frombuffer(buf: Any, dtype: Any, shape: Any, order: Any, axis_order: Any = None) -> np.ndarray:
+def _frombuffer(buf: Any, dtype: Any, shape: Any, order: Any, axis_order: Any = None) -> _Built:
     """``numpy.core.numeric._frombuffer``: numpy's pickle protocol 5 form."""
     if order not in ("C", "F") or axis_order is not None:
         raise BraxError(f"numpy array: unsupported memory order {order!r} / axis order {axis_order!r}")
-    return _array(bytes(buf) if isinstance(buf, (bytearray, memoryview)) else buf,
-                  _dtype(dtype, "numpy array"), shape, order == "F", "numpy array")  # fmt: skip
+    raw = bytes(buf) if isinstance(buf, (bytearray, memoryview)) else buf
+    return _Built(_array(raw, _dtype(dtype, "numpy array"), shape, order == "F", "numpy array"))
 
 
-def _scalar(dtype: Any, raw: Any) -> np.generic:
+def _scalar(dtype: Any, raw: Any) -> _Built:
     """``numpy.core.multiarray.scalar(dtype, bytes)``: a numpy scalar."""
-    return _array(raw, _dtype(dtype, "numpy scalar"), (), False, "numpy scalar")[()]  # type: ignore[no-any-return]
+    return _Built(_array(raw, _dtype(dtype, "numpy scalar"), (), False, "numpy scalar")[()])
+
+
+def _mode(value: Any) -> _Built:
+    """``NormalizationMode(value)``, as our own enum."""
+    return _Built(NormalizationMode(value))
 
 
 def _latin1(text: Any, encoding: Any = "latin1") -> bytes:
@@ -154,7 +172,7 @@ ALLOWED: dict[tuple[str, str], Any] = {
     ("jax._src.array", "_reconstruct_array"): _jax_array,
     ("brax.training.acme.running_statistics", "RunningStatisticsState"): RunningStatisticsState,
     ("brax.training.acme.running_statistics", "NestedMeanStd"): NestedMeanStd,
-    ("brax.training.acme.running_statistics", "NormalizationMode"): NormalizationMode,
+    ("brax.training.acme.running_statistics", "NormalizationMode"): _mode,
     ("brax.training.types", "UInt64"): UInt64,
     ("flax.core.frozen_dict", "FrozenDict"): dict,  # pickled as FrozenDict(dict): the dict is the data
 }  # fmt: skip
@@ -199,6 +217,8 @@ def load_pickle(data: bytes, description: str) -> Any:
 def _resolve(obj: Any, description: str) -> Any:
     """Replace the array stubs by their arrays, recursively."""
     walk: Callable[[Any], Any] = lambda o: _resolve(o, description)  # noqa: E731
+    if isinstance(obj, _Built):
+        return obj.value
     if isinstance(obj, _ArrayStub):
         if obj.array is None:
             raise BraxError(f"{description}: an array was never given its data; is the file truncated?")
