@@ -183,9 +183,16 @@ CASES = [
          dict(NORMAL, noise_std_type="scalar")),
     Case("normal_log", "distribution_type='normal', noise_std_type='log': exp of a std_logparam",
          dict(NORMAL, noise_std_type="log")),
-    Case("normal_state_dependent_scalar", "normal, state_dependent_std=True, noise_std_type='scalar': "
-         "the std is Dense_1's raw output (negative rows give NaN log-probs)",
-         dict(NORMAL, noise_std_type="scalar", state_dependent_std=True)),
+    # Dense_1's raw output is the std: with Brax's default init it is negative for
+    # about half the inputs, log_prob is NaN there and PPO trains every param to NaN
+    # (ppo.train then fails its pmap.assert_is_replicated). A sigmoid trunk and
+    # positive uniform(0.1) kernels keep it positive for this data.
+    Case("normal_state_dependent_scalar", "normal, state_dependent_std=True, noise_std_type='scalar': the std is "
+         "Dense_1's raw output; sigmoid trunk and uniform(scale=0.1) kernels keep it positive (with the default "
+         "init Brax's PPO trains to NaN)",
+         dict(NORMAL, noise_std_type="scalar", state_dependent_std=True, activation=linen.sigmoid,
+              policy_network_kernel_init_fn=jax.nn.initializers.uniform,
+              policy_network_kernel_init_kwargs=dict(scale=0.1))),
     Case("normal_state_dependent_log", "normal, state_dependent_std=True, noise_std_type='log': exp(Dense_1)",
          dict(NORMAL, noise_std_type="log", state_dependent_std=True)),
     Case("normal_mean_clip", "normal, log std, mean_clip_scale=1.5, mean head initialised by "
@@ -313,6 +320,14 @@ def make_case(case: Case) -> None:
     print(f"[{case.name}] training", flush=True)
     env = make_env(case.env)
     work = pathlib.Path(tempfile.mkdtemp(prefix=f".{case.name}-", dir=DATA))
+    try:
+        record_case(case, env, work)
+    except BaseException:
+        shutil.rmtree(work)
+        raise
+
+
+def record_case(case: Case, env: envs.Env, work: pathlib.Path) -> None:
     t0 = time.perf_counter()
     _, trained, _ = ppo.train(
         env, num_timesteps=case.num_timesteps, num_evals=case.num_evals, network_factory=case.factory(),
