@@ -21,6 +21,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..extras import install_hint
 from ..jaxdem import JaxdemError, read_state
 from .config import CONFIG_FILE, BraxNetworkConfig, parse_config
 from .source import BraxError, BraxNormalizer, BraxSource, NormalizationMode
@@ -111,6 +112,11 @@ def _orbax_tuple(step_dir: Path) -> tuple[dict[str, Any], dict[str, Any], dict[s
         arrays = read_state(step_dir)
     except JaxdemError as e:
         raise BraxError(str(e)) from None
+    except ImportError:
+        raise ImportError(
+            f"reading Brax's Orbax checkpoint folders needs tensorstore, which is not installed; install it with "
+            f"{install_hint('jaxdem')} (a save_params pickle needs only numpy)"
+        ) from None
     names = _orbax_keys(step_dir)
     tree: dict[str, Any] = {}
     for name, value in arrays.items():

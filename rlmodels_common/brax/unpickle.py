@@ -82,9 +82,9 @@ class _DtypeStub:
 
     def __setstate__(self, state: Any) -> None:
         # (version, byteorder, subarray, names, fields, elsize, alignment, flags) for a plain dtype
-        if not (isinstance(state, tuple) and len(state) >= 5 and state[1] in "<>|=" and state[2:5] == (None,) * 3):
+        if not (isinstance(state, tuple) and len(state) >= 5 and state[1] in ("<", ">", "|", "=") and state[2:5] == (None,) * 3):
             raise BraxError(f"numpy.dtype {self.dtype}: unexpected pickled state {state!r}")
-        self.dtype = self.dtype.newbyteorder(state[1]) if state[1] in "<>" else self.dtype
+        self.dtype = self.dtype.newbyteorder(state[1]) if state[1] in ("<", ">") else self.dtype
 
 
 def _dtype(value: Any, where: str) -> np.dtype:
