@@ -1,0 +1,31 @@
+"""Reading Brax (and MuJoCo Playground) PPO policies without JAX or Brax:
+numpy, and tensorstore (the ``jaxdem`` extra) for Brax's Orbax folders.
+
+:func:`read_brax` takes what Brax writes (a run folder of Orbax step folders
+with ``ppo_network_config.json``, one step folder, a ``save_params`` pickle)
+or the params tuple in memory, and returns a :class:`BraxSource`: the
+observation normaliser, the policy and value parameters as flat dicts of
+numpy arrays, the parsed network config and the step. Nothing named in a file
+is imported or executed.
+"""
+
+from .config import CONFIG_FILE, PPO_NETWORK_DEFAULTS, BraxNetworkConfig, parse_config
+from .read import read_brax, step_numbers
+from .source import BraxError, BraxNormalizer, BraxSource, NormalizationMode
+from .unpickle import ALLOWED, AllowListUnpickler, load_pickle
+
+__all__ = [
+    "ALLOWED",
+    "AllowListUnpickler",
+    "BraxError",
+    "BraxNetworkConfig",
+    "BraxNormalizer",
+    "BraxSource",
+    "CONFIG_FILE",
+    "NormalizationMode",
+    "PPO_NETWORK_DEFAULTS",
+    "load_pickle",
+    "parse_config",
+    "read_brax",
+    "step_numbers",
+]
