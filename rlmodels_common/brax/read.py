@@ -22,10 +22,10 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..extras import install_hint
-from ..jaxdem import JaxdemError, read_state
+from ..orbax import read_state
 from .config import CONFIG_FILE, BraxNetworkConfig, parse_config
 from .source import BraxError, BraxNormalizer, BraxSource, NormalizationMode
-from .unpickle import NestedMeanStd, Record, RunningStatisticsState, UInt64, load_pickle
+from .unpickle import NestedMeanStd, RunningStatisticsState, UInt64, load_pickle
 
 ConfigLike = str | os.PathLike[str] | Mapping[str, Any]
 _ORBAX_MARKERS = ("_METADATA", "_CHECKPOINT_METADATA", "manifest.ocdbt")
@@ -109,9 +109,7 @@ def _need_config(config: ConfigLike | None, what: str) -> ConfigLike:
 def _orbax_tuple(step_dir: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The saved tuple as three nested dicts of numpy arrays."""
     try:
-        arrays = read_state(step_dir)
-    except JaxdemError as e:
-        raise BraxError(str(e)) from None
+        arrays = read_state(step_dir, BraxError)
     except ImportError:
         raise ImportError(
             f"reading Brax's Orbax checkpoint folders needs tensorstore, which is not installed; install it with "
@@ -135,9 +133,8 @@ def _orbax_tuple(step_dir: Path) -> tuple[dict[str, Any], dict[str, Any], dict[s
 
 
 def _orbax_keys(step_dir: Path) -> dict[str, tuple[str, ...]]:
-    """The array names ``read_state`` returns -> their exact key paths from
-    Orbax's ``_METADATA`` (keys may hold dots; ``read_state`` also drops a
-    trailing ``.value``, which Brax's ``std_param/value`` needs back)."""
+    """The array names ``read_state`` returns (key paths joined by dots) ->
+    their exact key paths from Orbax's ``_METADATA`` (keys may hold dots)."""
     try:
         with open(step_dir / "_METADATA", encoding="utf-8") as f:
             entries = json.load(f)["tree_metadata"].values()
@@ -146,11 +143,7 @@ def _orbax_keys(step_dir: Path) -> dict[str, tuple[str, ...]]:
         return {}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise BraxError(f"{step_dir / '_METADATA'} is truncated or corrupt: {e!r}") from None
-    names = {}
-    for keys in paths:
-        dotted = ".".join(keys)
-        names[dotted[: -len(".value")] if dotted.endswith(".value") else dotted] = keys
-    return names
+    return {".".join(keys): keys for keys in paths}
 
 
 # -- the params tuple ------------------------------------------------------------
