@@ -61,7 +61,8 @@ class BoxConstants:
 
 def box_constants(x_min: Bound, x_max: Bound, width: float = 1.0, eps: float = 1e-6) -> BoxConstants:
     """Check the ``Box`` arguments and derive its constants; ``ValueError`` naming
-    expected and actual values otherwise."""
+    expected and actual values otherwise. ``eps = 0`` is the plain squash
+    ``tanh`` of ``Box(-1, 1)`` (Brax's)."""
     lo = np.asarray(x_min, dtype=np.float64)
     hi = np.asarray(x_max, dtype=np.float64)
     if lo.ndim > 1 or hi.ndim > 1:
@@ -76,8 +77,8 @@ def box_constants(x_min: Bound, x_max: Bound, width: float = 1.0, eps: float = 1
         raise ValueError(f"Box: expected x_max > x_min elementwise, got x_min={lo.tolist()}, x_max={hi.tolist()}")
     if not width > 0:
         raise ValueError(f"Box: expected width > 0, got {width}")
-    if not 0 < eps < 1:
-        raise ValueError(f"Box: expected 0 < eps < 1, got {eps}")
+    if not 0 <= eps < 1:
+        raise ValueError(f"Box: expected 0 <= eps < 1, got {eps}")
     half = (1.0 - eps) * (hi - lo) / 2.0
     return BoxConstants(
         x_min=_static(lo),
@@ -141,3 +142,11 @@ MAX_NORM_SERIES_BELOW_T = 1e-2
 """Below this, the inverse's stretch Q(t) is its series (error < 1e-10, times eps^2)."""
 STRETCH_SERIES = (1 / 3, 1 / 15)
 """Q(t) = (sinh(2t) / (2t) - 1) / (2 t^2) = sum_k c_k t^(2k), first two terms."""
+
+
+def inverse_limit(eps: float, resolution: float) -> float:
+    """The largest ``|u|`` a Box's inverse takes (``u`` clipped to it, so every
+    action has a finite pre-image): ``1 - eps``, or with ``eps = 0`` the largest
+    float below 1 of a dtype whose ``finfo.eps`` is ``resolution``."""
+    return 1.0 - eps if eps > 0 else 1.0 - resolution / 2
+

@@ -33,6 +33,8 @@ NUMPY_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 """The built-in activations as JAX defines them (``gelu``: the tanh approximation)."""
 
+SIGMA_ACTIVATIONS = {"softplus": NUMPY_ACTIVATIONS["softplus"], "exp": np.exp, "identity": NUMPY_ACTIVATIONS["identity"]}
+
 Params = Mapping[str, np.ndarray]
 _sigmoid = NUMPY_ACTIVATIONS["sigmoid"]
 
@@ -48,6 +50,8 @@ def forward(config: ModelConfig, params: Params, x: np.ndarray, carry: Any = Non
     """
     p = {k: np.asarray(v, np.float64) for k, v in params.items()}
     x = np.asarray(x, np.float64)
+    if "normalizer.mean" in p:
+        x = (x - p["normalizer.mean"]) / p["normalizer.std"]
     act = NUMPY_ACTIVATIONS.get(config.activation)
     if act is None:
         raise ValueError(f"no numpy reference for activation {config.activation!r}; known: {sorted(NUMPY_ACTIVATIONS)}")
@@ -81,10 +85,13 @@ def forward(config: ModelConfig, params: Params, x: np.ndarray, carry: Any = Non
     if config.discrete:
         out["logits"] = mu - np.logaddexp.reduce(mu, axis=-1, keepdims=True)
         return out
+    if config.mean_clip_scale is not None:
+        mu = config.mean_clip_scale * mu / (1 + np.abs(mu))
     if config.actor_sigma_head:
-        out["scale"] = np.logaddexp(_linear(p, "actor_sigma.layers.0", actor), 0)
+        scale = SIGMA_ACTIVATIONS[config.sigma_activation](_linear(p, "actor_sigma.layers.0", actor))
     else:
-        out["scale"] = np.broadcast_to(np.exp(p["log_std"][0]), mu.shape)
+        scale = np.broadcast_to(np.exp(p["log_std"][0]) if "log_std" in p else p["std"][0], mu.shape)
+    out["scale"] = scale + config.min_std
     out["loc"], out["deterministic"] = mu, squash(config.action_space, mu)
     return out
 

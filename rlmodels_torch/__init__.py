@@ -10,6 +10,7 @@ from rlmodels_common.factory import Factory, UnknownNameError
 
 from .action_spaces import ActionSpace, Block, Box, Free, MaxNorm, lift
 from .activations import ACTIVATIONS, register_activation
+from .brax import from_brax
 from .checkpoint import load, save
 from .convert import from_jax, from_torch, with_dtype
 from .distributions import Transformed, deterministic_action
@@ -33,6 +34,7 @@ __all__ = [
     "Transformed",
     "UnknownNameError",
     "deterministic_action",
+    "from_brax",
     "from_jax",
     "from_jaxdem",
     "from_torch",

@@ -61,7 +61,8 @@ class Transformed(TransformedDistribution):
         # One sample per state is the rollout's call: torch.normal on the (already
         # batch-shaped) parameters is what Normal.sample runs, the same draw,
         # without two Python layers around it.
-        x = torch.normal(normal.loc, normal.scale) if not sample_shape else self.base_dist.sample(sample_shape)
+        # |scale|: a standard deviation that may go negative (sigma_activation identity) draws as distrax's does
+        x = torch.normal(normal.loc, torch.abs(normal.scale)) if not sample_shape else self.base_dist.sample(sample_shape)
         return x if self.bijector.is_identity else self.bijector(x)
 
     def rsample(self, sample_shape: torch.Size | tuple[int, ...] = torch.Size()) -> torch.Tensor:
@@ -80,20 +81,23 @@ class Transformed(TransformedDistribution):
     def entropy(self) -> torch.Tensor:
         """Entropy in nats, shape ``batch_shape``."""
         normal = self.base_dist.base_dist
-        return self.base_dist.entropy() + self.bijector.log_det_expectation(normal.loc, normal.scale)
+        base = torch.sum(torch.log(torch.abs(normal.scale)), dim=-1) + normal.loc.shape[-1] * (0.5 + HALF_LOG_2PI)
+        return base + self.bijector.log_det_expectation(normal.loc, normal.scale)
 
 
 def _diagonal_normal_log_prob(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     """``Independent(Normal(loc, scale), 1).log_prob(x)``, summed over the last axis.
 
-    Written out (``-sum(z^2 / 2 + log(scale)) - d log(2 pi) / 2`` with
+    Written out (``-sum(z^2 / 2 + log|scale|) - d log(2 pi) / 2`` with
     ``z = (x - loc) / scale``, as distrax computes it) rather than through
     torch's ``Normal.log_prob`` and ``Independent``, whose Python layers cost
     ~14 us of a ~130 us act step at batch 1 (benchmarks/).
     """
     z = (x - loc) / scale
-    # 0.5 z^2 + log(scale) in one op: each op with a Python float costs ~1.5 us.
-    return -(torch.sum(torch.addcmul(torch.log(scale), z, z, value=0.5), dim=-1) + z.shape[-1] * HALF_LOG_2PI)
+    # log|scale|, as distrax's diagonal linear map has it (a negative standard
+    # deviation from sigma_activation identity); 0.5 z^2 + log|scale| in one op:
+    # each op with a Python float costs ~1.5 us.
+    return -(torch.sum(torch.addcmul(torch.log(torch.abs(scale)), z, z, value=0.5), dim=-1) + z.shape[-1] * HALF_LOG_2PI)
 
 
 def deterministic_action(pi: Transformed | Categorical) -> torch.Tensor:

@@ -24,7 +24,7 @@ from ..activations import ACTIVATIONS, DEFAULT_ACTIVATION
 from ..dtypes import SUPPORTED_DTYPES
 from ..errors import CheckpointError
 from ..factory import normalize_key, unknown_name_message
-from .fields import FLAG, POSITIVE_INT, frozen, jsonable, kind_of, one_of, option
+from .fields import AT_LEAST_ZERO, FLAG, POSITIVE, POSITIVE_INT, frozen, jsonable, kind_of, maybe, one_of, option
 
 __all__ = ["FREE", "KnownNames", "ModelConfig", "Shapes", "action_space_entry", "linear_shapes"]
 
@@ -62,6 +62,17 @@ class ModelConfig:
     a continuous model's action space (None builds ``Free``), or any object
     with that entry as its ``metadata`` (a backend's ``ActionSpace``); it is
     None for a discrete model. ``dtype`` is ``"float32"`` or ``"float64"``.
+
+    A continuous policy's standard deviation is ``f(s) + min_std``: ``s`` the
+    output of a Linear head on the actor's features (``actor_sigma_head``)
+    with ``f`` its ``sigma_activation`` (``softplus``, ``exp``, ``identity``),
+    or else a parameter ``(1, A)`` with ``f = exp`` (``learn_log_std``: the
+    parameter ``log_std``) or ``f = identity`` (the parameter ``std``). The
+    mean is the head's output ``m``, or ``c m / (1 + |m|)`` with
+    ``mean_clip_scale`` ``c``. ``normalize_observations``: observations enter
+    as ``(x - mean) / std`` with the statistics ``normalizer.mean`` and
+    ``normalizer.std`` ``(obs,)``, saved with the parameters, not trained.
+    These options mean nothing to a discrete policy, which ignores them.
     """
 
     model_type: ClassVar[str]
@@ -72,6 +83,11 @@ class ModelConfig:
     actor_sigma_head: bool = option(FLAG, False)
     discrete: bool = option(FLAG, False)
     dtype: str = option(one_of(SUPPORTED_DTYPES), "float32")
+    sigma_activation: str = option(one_of(["softplus", "exp", "identity"]), "softplus", added="0.2")
+    learn_log_std: bool = option(FLAG, True, draw="flag", added="0.2")
+    min_std: float = option(AT_LEAST_ZERO, 0.0, added="0.2")
+    mean_clip_scale: float | None = option(maybe(POSITIVE), None, added="0.2")
+    normalize_observations: bool = option(FLAG, False, draw="flag", added="0.2")
 
     def __post_init__(self) -> None:
         for field, value in self._items():
@@ -199,13 +215,22 @@ class ModelConfig:
         return {}
 
     def head_shapes(self, features: int, mean: bool = True) -> Shapes:
-        """The policy head on ``features``: ``actor_mu`` (unless ``mean`` is
-        False) and the standard deviation, an ``actor_sigma`` head or ``log_std``."""
+        """The observation normaliser's statistics and the policy head on
+        ``features``: ``actor_mu`` (unless ``mean`` is False) and the standard
+        deviation's parameters (an ``actor_sigma`` head, ``log_std`` or ``std``)."""
         A = self.action_space_size
         shapes = linear_shapes("actor_mu", features, A) if mean else {}
+        if self.normalize_observations:
+            shapes |= {"normalizer.mean": (self.observation_space_size,), "normalizer.std": (self.observation_space_size,)}
         if not self.discrete:
-            shapes |= linear_shapes("actor_sigma.layers.0", features, A) if self.actor_sigma_head else {"log_std": (1, A)}
+            shapes |= linear_shapes("actor_sigma.layers.0", features, A) if self.actor_sigma_head else {self.std_parameter: (1, A)}
         return shapes
+
+    @property
+    def std_parameter(self) -> str:
+        """The name of the standard deviation's parameter without a sigma head:
+        ``log_std`` (``learn_log_std``) or ``std``."""
+        return "log_std" if self.learn_log_std else "std"
 
 
 def linear_shapes(prefix: str, fan_in: int, fan_out: int) -> Shapes:

@@ -17,9 +17,11 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 __all__ = [
+    "AT_LEAST_ZERO",
     "DRAWS",
     "FLAG",
     "NUMBER",
+    "POSITIVE",
     "POSITIVE_INT",
     "SIZES",
     "Kind",
@@ -27,6 +29,7 @@ __all__ = [
     "jsonable",
     "kind_of",
     "layer_sizes",
+    "maybe",
     "one_of",
     "option",
     "positive_int",
@@ -100,9 +103,35 @@ def _number(name: str, value: Any) -> float:
     return float(value)
 
 
+def _at_least_zero(name: str, value: Any) -> float:
+    value = _number(name, value)
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"expected {name} to be a finite number >= 0, got {value!r}")
+    return value
+
+
+def _positive(name: str, value: Any) -> float:
+    value = _number(name, value)
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"expected {name} to be a finite number > 0, got {value!r}")
+    return value
+
+
+def _json(convert: Callable[[str, Any], Any]) -> Callable[[str, Any], None]:
+    """A number check for JSON values: a number (not a bool) that ``convert`` accepts."""
+
+    def check(name: str, value: Any) -> None:
+        _check_number(name, value)
+        convert(name, value)
+
+    return check
+
+
 POSITIVE_INT = Kind(positive_int, positive_int)
 FLAG = Kind(lambda name, value: bool(value), _check_flag)
 NUMBER = Kind(_number, _check_number)
+AT_LEAST_ZERO = Kind(_at_least_zero, _json(_at_least_zero))
+POSITIVE = Kind(_positive, _json(_positive))
 SIZES = Kind(layer_sizes, _check_sizes)
 """Layer sizes or a leading shape: a sequence of positive integers, possibly empty."""
 
@@ -123,6 +152,19 @@ DRAWS = ("width", "depth", "widths", "flag")
 a ``depth`` (a number of layers), ``widths`` (an MLP's layer sizes), a
 ``flag`` (true or false). A field without one is drawn from its choices if it
 has any, else keeps its default."""
+
+
+def maybe(kind: Kind) -> Kind:
+    """``kind``, or None (JSON null)."""
+
+    def convert(name: str, value: Any) -> Any:
+        return None if value is None else kind.convert(name, value)
+
+    def check(name: str, value: Any) -> None:
+        if value is not None:
+            kind.check(name, value)
+
+    return Kind(convert, check, kind.choices)
 
 
 def option(kind: Kind, default: Any = dataclasses.MISSING, draw: str | None = None, added: str | None = None) -> Any:

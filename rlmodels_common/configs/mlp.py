@@ -7,9 +7,12 @@ from typing import ClassVar
 
 from ..initialization import ACTOR_SCALE, CRITIC_SCALE, IN_SCALE
 from .base import ModelConfig, Shapes, linear_shapes
-from .fields import FLAG, NUMBER, SIZES, option
+from .fields import FLAG, NUMBER, SIZES, one_of, option
 
-__all__ = ["ActorCriticConfig", "SharedActorCriticConfig"]
+__all__ = ["INITIALIZERS", "ActorCriticConfig", "SharedActorCriticConfig"]
+
+INITIALIZERS = ("orthogonal", "lecun_uniform")
+"""How the MLP models draw their Linear layers' initial parameters."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +29,7 @@ class SharedActorCriticConfig(ModelConfig):
     actor_scale: float = option(NUMBER, ACTOR_SCALE)
     critic_scale: float = option(NUMBER, CRITIC_SCALE)
     layer_norm: bool = option(FLAG, False, draw="flag", added="0.2")
+    initializer: str = option(one_of(INITIALIZERS), "orthogonal", added="0.2")
 
     @property
     def features(self) -> int:
@@ -40,9 +44,11 @@ class SharedActorCriticConfig(ModelConfig):
 @dataclass(frozen=True, kw_only=True)
 class ActorCriticConfig(ModelConfig):
     """``ActorCritic``: an actor torso ``actor_torso`` (widths
-    ``actor_architecture``) with the policy head, and a critic ``critic``: its
-    own torso (widths ``critic_architecture``) ending in the scalar value
-    ``Linear``. Gains as :class:`SharedActorCriticConfig`."""
+    ``actor_architecture``; with ``actor_layer_norm`` a LayerNorm after each
+    activation) with the policy head, and a critic ``critic``: its own torso
+    (widths ``critic_architecture``; ``critic_layer_norm``) ending in the
+    scalar value ``Linear``. Gains and ``initializer`` as
+    :class:`SharedActorCriticConfig`."""
 
     model_type: ClassVar[str] = "ActorCritic"
     actor_architecture: tuple[int, ...] = option(SIZES, (42, 42, 42), draw="widths")
@@ -50,12 +56,21 @@ class ActorCriticConfig(ModelConfig):
     in_scale: float = option(NUMBER, IN_SCALE)
     actor_scale: float = option(NUMBER, ACTOR_SCALE)
     critic_scale: float = option(NUMBER, CRITIC_SCALE)
+    actor_layer_norm: bool = option(FLAG, False, draw="flag", added="0.2")
+    critic_layer_norm: bool = option(FLAG, False, draw="flag", added="0.2")
+    initializer: str = option(one_of(INITIALIZERS), "orthogonal", added="0.2")
+
+    @property
+    def actor_features(self) -> int:
+        """The width the policy head reads: the actor torso's last layer, or the observation."""
+        return self.actor_architecture[-1] if self.actor_architecture else self.observation_space_size
 
     def parameter_shapes(self) -> Shapes:
         obs = self.observation_space_size
-        shapes, features = mlp_shapes("actor_torso", obs, self.actor_architecture)
-        critic, critic_features = mlp_shapes("critic", obs, self.critic_architecture)
-        value = linear_shapes(f"critic.layers.{2 * len(self.critic_architecture)}", critic_features, 1)
+        shapes, features = mlp_shapes("actor_torso", obs, self.actor_architecture, self.actor_layer_norm)
+        critic, critic_features = mlp_shapes("critic", obs, self.critic_architecture, self.critic_layer_norm)
+        head = (3 if self.critic_layer_norm else 2) * len(self.critic_architecture)
+        value = linear_shapes(f"critic.layers.{head}", critic_features, 1)
         return shapes | critic | value | self.head_shapes(features)
 
 

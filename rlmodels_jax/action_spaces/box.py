@@ -7,7 +7,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from rlmodels_common.action_spaces import box_constants
+from rlmodels_common.action_spaces import box_constants, inverse_limit
 from rlmodels_common.gauss_hermite import BOX_NODES, gauss_hermite
 
 from .action_space import ActionSpace, constant, log_sech2
@@ -21,8 +21,10 @@ class Box(ActionSpace):
 
     ``x_min`` and ``x_max`` are scalars or 1-d sequences (one bound per action
     dimension), broadcast against each other. The inverse clips
-    ``u = (y - c) / h`` to ``[-1 + eps, 1 - eps]``, so ``log_prob`` is finite for
-    any action, including ones on or beyond the bounds. Scalar
+    ``u = (y - c) / h`` to ``[-1 + eps, 1 - eps]`` (with ``eps = 0``, the plain
+    ``tanh`` squash of ``Box(-1, 1, eps=0)``, to the floats just inside
+    ``[-1, 1]``), so ``log_prob`` is finite for any action, including ones on
+    or beyond the bounds. Scalar
     (``event_ndims_in=0``); models lift it with ``Block(ndims=1)``.
     """
 
@@ -54,7 +56,8 @@ class Box(ActionSpace):
 
     def inverse_and_log_det(self, y: jax.Array) -> tuple[jax.Array, jax.Array]:
         u = (y - constant(self.const.center, y)) * constant(self.const.inv_half, y)
-        u = jnp.clip(u, -1.0 + self.eps, 1.0 - self.eps)
+        limit = inverse_limit(self.eps, float(jnp.finfo(u.dtype).eps))
+        u = jnp.clip(u, -limit, limit)
         x = self.width * jnp.arctanh(u)
         # log sech^2(arctanh u) = log(1 - u^2), exact and stable near the bounds.
         return x, -(constant(self.const.log_scale, y) + jnp.log1p(-u) + jnp.log1p(u))

@@ -1,5 +1,5 @@
-"""The layers models are built of: orthogonal linear layers and a recording
-``Sequential`` whose parameter paths are the canonical names."""
+"""The layers models are built of: linear layers, a recording ``Sequential``
+whose parameter paths are the canonical names, the observation normaliser."""
 
 from __future__ import annotations
 
@@ -12,21 +12,42 @@ from flax import nnx
 from rlmodels_common.initialization import ACTOR_SCALE, CRITIC_SCALE
 from rlmodels_common.intermediates import record
 
-__all__ = ["Sequential", "fused_head", "linear", "skip_linear", "split_fused_head"]
+__all__ = ["Normalizer", "Sequential", "Statistic", "fused_head", "linear", "skip_linear", "split_fused_head"]
 
 
 def linear(
-    in_features: int, out_features: int, scale: float, key: nnx.Rngs, dtype: str, bias: float = 0.0
-) -> nnx.Linear:
-    """Linear layer with an orthogonal kernel scaled by ``scale`` and a constant bias."""
+    in_features: int, out_features: int, scale: float, key: nnx.Rngs, dtype: str, bias: float = 0.0,
+    init: str = "orthogonal",
+) -> nnx.Linear:  # fmt: skip
+    """Linear layer: an orthogonal kernel scaled by ``scale`` and a constant
+    ``bias``, or (``init="lecun_uniform"``) a LeCun-uniform kernel and a zero bias."""
+    orthogonal = init == "orthogonal"
     return nnx.Linear(
         in_features,
         out_features,
-        kernel_init=nnx.initializers.orthogonal(scale),
-        bias_init=nnx.initializers.constant(bias),
+        kernel_init=nnx.initializers.orthogonal(scale) if orthogonal else nnx.initializers.lecun_uniform(),
+        bias_init=nnx.initializers.constant(bias if orthogonal else 0.0),
         param_dtype=dtype,
         rngs=key,
     )
+
+
+class Statistic(nnx.Variable):
+    """A saved quantity that is not trained (an observation normaliser's
+    statistics): part of the canonical parameters, not an ``nnx.Param``, so
+    ``nnx.grad`` and optimizers leave it alone."""
+
+
+class Normalizer(nnx.Module):
+    """``(x - mean) / std`` over the last axis, with ``mean`` (zeros) and ``std``
+    (ones) ``(features,)`` as :class:`Statistic`."""
+
+    def __init__(self, features: int, dtype: str) -> None:
+        self.mean = Statistic(jnp.zeros((features,), dtype))
+        self.std = Statistic(jnp.ones((features,), dtype))
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        return (x - self.mean[...]) / self.std[...]
 
 
 class Sequential(nnx.Sequential):

@@ -39,11 +39,13 @@ class SharedActorCritic(Model):
     config_class = SharedActorCriticConfig
 
     def _build(self, config: Any, key: nnx.Rngs) -> None:
+        init = config.initializer
         self.network = mlp(
-            "network", self.obs_dim, config.architecture, self.activation, config.in_scale, key, self.dtype, config.layer_norm
-        )
-        self._init_heads(config.features, config.actor_scale, key)
-        self.critic = linear(config.features, 1, config.critic_scale, key, self.dtype)
+            "network", self.obs_dim, config.architecture, key, activation=self.activation, scale=config.in_scale,
+            dtype=self.dtype, layer_norm=config.layer_norm, init=init,
+        )  # fmt: skip
+        self._init_heads(config.features, config.actor_scale, key, init)
+        self.critic = linear(config.features, 1, config.critic_scale, key, self.dtype, init=init)
 
     def _forward(self, x: jax.Array) -> tuple[Policy, jax.Array]:
         features = self.network(x)
@@ -64,11 +66,13 @@ class ActorCritic(Model):
     config_class = ActorCriticConfig
 
     def _build(self, config: Any, key: nnx.Rngs) -> None:
-        act, scale, obs = self.activation, config.in_scale, self.obs_dim
-        self.actor_torso = mlp("actor_torso", obs, config.actor_architecture, act, scale, key, self.dtype)
-        self.critic = mlp("critic", obs, config.critic_architecture, act, scale, key, self.dtype, value_scale=config.critic_scale)
-        actor_features = config.actor_architecture[-1] if config.actor_architecture else obs
-        self._init_heads(actor_features, config.actor_scale, key)
+        layers = dict(activation=self.activation, scale=config.in_scale, dtype=self.dtype, init=config.initializer)
+        self.actor_torso = mlp("actor_torso", self.obs_dim, config.actor_architecture, key, layer_norm=config.actor_layer_norm, **layers)
+        self.critic = mlp(
+            "critic", self.obs_dim, config.critic_architecture, key, layer_norm=config.critic_layer_norm,
+            value_scale=config.critic_scale, **layers,
+        )  # fmt: skip
+        self._init_heads(config.actor_features, config.actor_scale, key, config.initializer)
 
     def _forward(self, x: jax.Array) -> tuple[Policy, jax.Array]:
         return self._policy(self.actor_torso(x)), self.critic(x)
@@ -78,23 +82,25 @@ def mlp(
     path: str,
     in_features: int,
     sizes: Sequence[int],
+    key: nnx.Rngs,
+    *,
     activation: Callable[[jax.Array], jax.Array],
     scale: float,
-    key: nnx.Rngs,
     dtype: str,
     layer_norm: bool = False,
+    init: str = "orthogonal",
     value_scale: float | None = None,
 ) -> Sequential:
     """``Linear, activation`` pairs of widths ``sizes`` (kernels at ``layers.0,
-    layers.2, ...``), with ``layer_norm`` each followed by a LayerNorm (Flax's:
-    epsilon 1e-6); then, if ``value_scale`` is given, a value layer
-    ``Linear(., 1)`` of that gain (a critic's), drawn last."""
+    layers.2, ...``; orthogonal with gain ``scale``, or as ``init`` says), each
+    followed by a LayerNorm with ``layer_norm``; then, if ``value_scale`` is
+    given, a value layer ``Linear(., 1)`` of that gain (a critic's), drawn last."""
     layers: list[Any] = []
     for size in sizes:
-        layers += [linear(in_features, size, scale, key, dtype), activation]
+        layers += [linear(in_features, size, scale, key, dtype, init=init), activation]
         if layer_norm:
             layers.append(nnx.LayerNorm(size, epsilon=1e-6, param_dtype=dtype, rngs=key))
         in_features = size
     if value_scale is not None:
-        layers.append(linear(in_features, 1, value_scale, key, dtype))
+        layers.append(linear(in_features, 1, value_scale, key, dtype, init=init))
     return Sequential(path, *layers)

@@ -25,9 +25,15 @@ from ..action_spaces import ActionSpace, lift
 from ..activations import ACTIVATIONS, resolve_activation
 from ..distributions import Transformed
 from ..dtypes import dtype_name
-from .layers import Sequential, linear
+from .layers import Normalizer, Sequential, Statistic, linear
 
 Policy = Transformed | distrax.Categorical
+
+CANONICAL = nnx.Any(nnx.Param, Statistic)
+"""The variables a checkpoint holds: the parameters and the statistics."""
+
+SIGMA_ACTIVATIONS = {"softplus": ACTIVATIONS["softplus"], "exp": jnp.exp, "identity": ACTIVATIONS["identity"]}
+"""``sigma_activation``: what the standard deviation's head applies to its Linear."""
 
 
 class Model(Factory, nnx.Module):
@@ -52,6 +58,7 @@ class Model(Factory, nnx.Module):
     def __init__(self, observation_space_size: int, action_space_size: int, key: nnx.Rngs | int, **options: Any) -> None:
         """A built-in model: ``options`` are its configuration's fields (see ``config_class``)."""
         config = self._configure(observation_space_size, action_space_size, options)
+        self.normalizer = Normalizer(config.observation_space_size, self.dtype) if config.normalize_observations else None
         self._build(config, as_rngs(key))
         self._init_state()
 
@@ -198,8 +205,8 @@ class Model(Factory, nnx.Module):
     # -- parameters under their canonical names ------------------------------------------
 
     def canonical_params(self) -> dict[str, np.ndarray]:
-        """Parameters as numpy arrays under their canonical (checkpoint) names."""
-        return {_join(path): np.asarray(var.get_value()) for path, var in nnx.to_flat_state(nnx.state(self, nnx.Param))}
+        """Parameters (and statistics) as numpy arrays under their canonical (checkpoint) names."""
+        return {_join(path): np.asarray(var.get_value()) for path, var in nnx.to_flat_state(nnx.state(self, CANONICAL))}
 
     def load_canonical_params(self, tensors: Mapping[str, np.ndarray], source: str = "tensors") -> None:
         """Replace every parameter from ``tensors`` (canonical names, JAX layout).
@@ -207,7 +214,7 @@ class Model(Factory, nnx.Module):
         Raises ``CheckpointError`` naming missing, unexpected and mis-shaped
         entries; the model is unchanged if anything does not match.
         """
-        params = nnx.to_flat_state(nnx.state(self, nnx.Param))
+        params = nnx.to_flat_state(nnx.state(self, CANONICAL))
         expected = {_join(path): (tuple(var.get_value().shape), var.get_value().dtype.name) for path, var in params}
         check_tensors(expected, tensors, source)
         for path, var in params:
@@ -215,33 +222,42 @@ class Model(Factory, nnx.Module):
 
     # -- the policy head -------------------------------------------------------------------
 
-    def _init_heads(self, features: int, actor_scale: float, key: nnx.Rngs) -> None:
-        """``actor_mu`` and the standard deviation: ``actor_sigma`` head or ``log_std``."""
-        self.actor_mu = linear(features, self.config.action_space_size, actor_scale, key, self.dtype)
-        self._init_sigma(features, key)
+    def _init_heads(self, features: int, actor_scale: float, key: nnx.Rngs, init: str = "orthogonal") -> None:
+        """``actor_mu`` and the standard deviation (see :meth:`_init_sigma`)."""
+        self.actor_mu = linear(features, self.config.action_space_size, actor_scale, key, self.dtype, init=init)
+        self._init_sigma(features, key, init)
 
-    def _init_sigma(self, features: int, key: nnx.Rngs) -> None:
-        """The standard deviation of a continuous policy: a softplus ``actor_sigma`` head or ``log_std`` ``(1, A)``."""
-        A, continuous, sigma_head = self.config.action_space_size, not self.discrete, self.config.actor_sigma_head
-        self.actor_sigma = (
-            Sequential("actor_sigma", linear(features, A, SIGMA_HEAD_SCALE, key, self.dtype, bias=SIGMA_HEAD_BIAS), jax.nn.softplus)
-            if continuous and sigma_head
-            else None
-        )
-        self.log_std = nnx.Param(jnp.zeros((1, A), dtype=self.dtype)) if continuous and not sigma_head else None
+    def _init_sigma(self, features: int, key: nnx.Rngs, init: str = "orthogonal") -> None:
+        """The standard deviation of a continuous policy: an ``actor_sigma`` head
+        (``Linear`` and its ``sigma_activation``), or the parameter ``log_std``
+        (zeros) or ``std`` (ones) ``(1, A)``: a standard deviation of 1."""
+        config = self.config
+        A, continuous, sigma_head = config.action_space_size, not self.discrete, config.actor_sigma_head
+        head = linear(features, A, SIGMA_HEAD_SCALE, key, self.dtype, bias=SIGMA_HEAD_BIAS, init=init) if continuous and sigma_head else None
+        self.actor_sigma = None if head is None else Sequential("actor_sigma", head, SIGMA_ACTIVATIONS[config.sigma_activation])
+        parameter = continuous and not sigma_head
+        self.log_std = nnx.Param(jnp.zeros((1, A), self.dtype)) if parameter and config.learn_log_std else None
+        self.std = nnx.Param(jnp.ones((1, A), self.dtype)) if parameter and not config.learn_log_std else None
 
     def _policy(self, features: jax.Array) -> Policy:
         """The policy distribution for actor features ``(..., F)``."""
         return self._distribution(record("actor_mu", self.actor_mu(features)), features)
 
     def _distribution(self, mu: jax.Array, features: jax.Array) -> Policy:
-        """The policy distribution with mean (or logits) ``mu`` ``(..., A)`` for actor features ``(..., F)``."""
+        """The policy distribution for the mean head's output (or the logits)
+        ``mu`` ``(..., A)`` and the actor features ``(..., F)``."""
         if self.discrete:
             return distrax.Categorical(logits=mu)
+        config = self.config
+        if config.mean_clip_scale is not None:
+            mu = record("mean_clip", config.mean_clip_scale * mu / (1 + jnp.abs(mu)))
         if self.actor_sigma is not None:
             std = self.actor_sigma(features)
-        else:  # log_std is (1, A) as in JaxDEM; the batch shape is x.shape[:-1]
-            std = record("log_std", jnp.broadcast_to(jnp.exp(self.log_std[0]), mu.shape))
+        else:  # (1, A), as in JaxDEM; the batch shape is x.shape[:-1]
+            std = jnp.exp(self.log_std[0]) if self.log_std is not None else self.std[0]
+            std = record(config.std_parameter, jnp.broadcast_to(std, mu.shape))
+        if config.min_std:
+            std = record("min_std", std + config.min_std)
         if is_recording():  # the deterministic action (log_prob's inverse runs on given actions)
             record("bij.forward", self.bij.forward(mu))
         return Transformed(distrax.MultivariateNormalDiag(mu, std), self.bij)
@@ -251,7 +267,7 @@ class Model(Factory, nnx.Module):
         x = jnp.asarray(x, dtype=self.dtype)
         if x.ndim == 0 or x.shape[-1] != self.obs_dim:
             raise ValueError(f"expected observation last dim {self.obs_dim}, got {tuple(x.shape)}")
-        return x
+        return x if self.normalizer is None else record("normalizer", self.normalizer(x))
 
 
 def as_rngs(key: nnx.Rngs | int) -> nnx.Rngs:

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch.distributions import constraints
 
-from rlmodels_common.action_spaces import box_constants
+from rlmodels_common.action_spaces import box_constants, inverse_limit
 from rlmodels_common.gauss_hermite import BOX_NODES, gauss_hermite
 
 from .action_space import ActionSpace, log_sech2
@@ -21,8 +21,10 @@ class Box(ActionSpace):
 
     ``x_min`` and ``x_max`` are scalars or 1-d sequences (one bound per action
     dimension), broadcast against each other. The inverse clips
-    ``u = (y - c) / h`` to ``[-1 + eps, 1 - eps]``, so ``log_prob`` is finite for
-    any action, including ones on or beyond the bounds. Scalar (elementwise);
+    ``u = (y - c) / h`` to ``[-1 + eps, 1 - eps]`` (with ``eps = 0``, the plain
+    ``tanh`` squash of ``Box(-1, 1, eps=0)``, to the floats just inside
+    ``[-1, 1]``), so ``log_prob`` is finite for any action, including ones on
+    or beyond the bounds. Scalar (elementwise);
     models lift it with ``Block(ndims=1)``.
     """
 
@@ -79,7 +81,8 @@ class Box(ActionSpace):
     def inverse_and_log_det(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         k = self.constants(y)
         u = (y - k["center"]) * k["inv_half"]
-        u = torch.clamp(u, -1.0 + self.eps, 1.0 - self.eps)
+        limit = inverse_limit(self.eps, float(torch.finfo(u.dtype).eps))
+        u = torch.clamp(u, -limit, limit)
         x = torch.atanh(u) * k["width"]
         # log sech^2(artanh u) = log(1 - u^2), exact and stable near the bounds.
         return x, -(k["log_scale"] + torch.log1p(-u) + torch.log1p(u))

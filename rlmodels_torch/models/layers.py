@@ -12,18 +12,39 @@ from rlmodels_common.intermediates import record
 
 from ..dtypes import TORCH_DTYPES
 
-__all__ = ["CanonicalLayout", "Sequential", "canonical_tensors", "linear", "load_canonical", "pick"]
+__all__ = ["CanonicalLayout", "Normalizer", "Sequential", "canonical_tensors", "linear", "load_canonical", "pick"]
 
 
 def linear(
-    in_features: int, out_features: int, scale: float, key: torch.Generator, dtype: str, bias: float = 0.0
-) -> nn.Linear:
-    """Linear layer with an orthogonal kernel scaled by ``scale`` and a constant bias."""
+    in_features: int, out_features: int, scale: float, key: torch.Generator, dtype: str, bias: float = 0.0,
+    init: str = "orthogonal",
+) -> nn.Linear:  # fmt: skip
+    """Linear layer: an orthogonal kernel scaled by ``scale`` and a constant
+    ``bias``, or (``init="lecun_uniform"``) a LeCun-uniform kernel and a zero bias."""
     layer = nn.Linear(in_features, out_features, dtype=TORCH_DTYPES[dtype])
     with torch.no_grad():
-        nn.init.orthogonal_(layer.weight, gain=scale, generator=key)
-        layer.bias.fill_(bias)
+        if init == "orthogonal":
+            nn.init.orthogonal_(layer.weight, gain=scale, generator=key)
+            layer.bias.fill_(bias)
+        else:  # U(-sqrt(3 / fan_in), sqrt(3 / fan_in)): Flax's lecun_uniform
+            limit = (3.0 / in_features) ** 0.5
+            nn.init.uniform_(layer.weight, -limit, limit, generator=key)
+            layer.bias.zero_()
     return layer
+
+
+class Normalizer(nn.Module):
+    """``(x - mean) / std`` over the last axis, with ``mean`` (zeros) and ``std``
+    (ones) ``(features,)``: saved with the parameters, never trained
+    (``requires_grad=False``)."""
+
+    def __init__(self, features: int, dtype: str) -> None:
+        super().__init__()
+        self.mean = nn.Parameter(torch.zeros(features, dtype=TORCH_DTYPES[dtype]), requires_grad=False)
+        self.std = nn.Parameter(torch.ones(features, dtype=TORCH_DTYPES[dtype]), requires_grad=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std
 
 
 class Activation(nn.Module):
@@ -84,7 +105,8 @@ def canonical_tensors(model: nn.Module, grads: bool = False) -> Iterator[tuple[s
             yield from module.canonical_tensors(prefix, grads)
         else:
             for name, parameter in module.named_parameters(recurse=False):
-                yield f"{dot}{name}", pick(parameter, grads)
+                if parameter.requires_grad or not grads:  # a statistic has no gradient to compare
+                    yield f"{dot}{name}", pick(parameter, grads)
 
 
 def load_canonical(model: nn.Module, tensors: Mapping[str, torch.Tensor]) -> None:

@@ -22,9 +22,12 @@ from ..action_spaces import ActionSpace, lift
 from ..activations import ACTIVATIONS, resolve_activation
 from ..distributions import Transformed
 from ..dtypes import TORCH_DTYPES, dtype_name
-from .layers import Sequential, canonical_tensors, linear, load_canonical
+from .layers import Normalizer, Sequential, canonical_tensors, linear, load_canonical
 
 Policy = Transformed | Categorical
+
+SIGMA_ACTIVATIONS = {"softplus": ACTIVATIONS["softplus"], "exp": torch.exp, "identity": ACTIVATIONS["identity"]}
+"""``sigma_activation``: what the standard deviation's head applies to its Linear."""
 
 
 class Model(Factory, nn.Module):
@@ -56,6 +59,7 @@ class Model(Factory, nn.Module):
     ) -> None:  # fmt: skip
         """A built-in model: ``options`` are its configuration's fields (see ``config_class``)."""
         config = self._configure(observation_space_size, action_space_size, options)
+        self.normalizer = Normalizer(config.observation_space_size, config.dtype) if config.normalize_observations else None
         self._build(config, as_generator(key))
         self._init_state()
         if device is not None:  # drawn on the CPU, where the generator is, then moved
@@ -219,22 +223,22 @@ class Model(Factory, nn.Module):
 
     # -- the policy head -------------------------------------------------------------------
 
-    def _init_heads(self, features: int, actor_scale: float, key: torch.Generator) -> None:
-        """``actor_mu`` and the standard deviation: ``actor_sigma`` head or ``log_std``."""
-        self.actor_mu = linear(features, self._config.action_space_size, actor_scale, key, self._config.dtype)
-        self._init_sigma(features, key)
+    def _init_heads(self, features: int, actor_scale: float, key: torch.Generator, init: str = "orthogonal") -> None:
+        """``actor_mu`` and the standard deviation (see :meth:`_init_sigma`)."""
+        self.actor_mu = linear(features, self._config.action_space_size, actor_scale, key, self._config.dtype, init=init)
+        self._init_sigma(features, key, init)
 
-    def _init_sigma(self, features: int, key: torch.Generator) -> None:
-        """The standard deviation of a continuous policy: a softplus ``actor_sigma`` head or ``log_std`` ``(1, A)``."""
+    def _init_sigma(self, features: int, key: torch.Generator, init: str = "orthogonal") -> None:
+        """The standard deviation of a continuous policy: an ``actor_sigma`` head
+        (``Linear`` and its ``sigma_activation``), or the parameter ``log_std``
+        (zeros) or ``std`` (ones) ``(1, A)``: a standard deviation of 1."""
         config = self._config
         A, continuous, sigma_head = config.action_space_size, not self.discrete, config.actor_sigma_head
-        self.actor_sigma = (
-            Sequential("actor_sigma", linear(features, A, SIGMA_HEAD_SCALE, key, config.dtype, bias=SIGMA_HEAD_BIAS), ACTIVATIONS["softplus"])
-            if continuous and sigma_head
-            else None
-        )
-        zeros = torch.zeros((1, A), dtype=TORCH_DTYPES[config.dtype])
-        self.log_std = nn.Parameter(zeros) if continuous and not sigma_head else None
+        head = linear(features, A, SIGMA_HEAD_SCALE, key, config.dtype, bias=SIGMA_HEAD_BIAS, init=init) if continuous and sigma_head else None
+        self.actor_sigma = None if head is None else Sequential("actor_sigma", head, SIGMA_ACTIVATIONS[config.sigma_activation])
+        parameter, kind = continuous and not sigma_head, TORCH_DTYPES[config.dtype]
+        self.log_std = nn.Parameter(torch.zeros((1, A), dtype=kind)) if parameter and config.learn_log_std else None
+        self.std = nn.Parameter(torch.ones((1, A), dtype=kind)) if parameter and not config.learn_log_std else None
 
     def _policy(self, features: torch.Tensor) -> Policy:
         """The policy distribution for actor features ``(..., F)``."""
@@ -246,10 +250,16 @@ class Model(Factory, nn.Module):
             # Normalised as distrax does (x - max - log sum exp(x - max)): torch's own
             # logits - logsumexp(logits) rounds at the size of the largest logit.
             return Categorical(logits=torch.log_softmax(mu, -1), validate_args=False)
+        config = self._config
+        if config.mean_clip_scale is not None:
+            mu = record("mean_clip", config.mean_clip_scale * mu / (1 + torch.abs(mu)))
         if self.actor_sigma is not None:
             std = self.actor_sigma(features)
-        else:  # log_std is (1, A) as in JaxDEM; the batch shape is x.shape[:-1]
-            std = record("log_std", torch.exp(self.log_std[0]).expand(mu.shape))
+        else:  # (1, A), as in JaxDEM; the batch shape is x.shape[:-1]
+            std = torch.exp(self.log_std[0]) if self.log_std is not None else self.std[0]
+            std = record(config.std_parameter, std.expand(mu.shape))
+        if config.min_std:
+            std = record("min_std", std + config.min_std)
         if is_recording():  # the deterministic action (log_prob's inverse runs on given actions)
             record("bij.forward", self.bij(mu))
         return Transformed(Independent(Normal(mu, std, validate_args=False), 1, validate_args=False), self.bij)
@@ -263,7 +273,7 @@ class Model(Factory, nn.Module):
             x = x.to(dtype=weight.dtype, device=weight.device)
         if x.ndim == 0 or x.shape[-1] != self.obs_dim:
             raise ValueError(f"expected observation last dim {self.obs_dim}, got {tuple(x.shape)}")
-        return x
+        return x if self.normalizer is None else record("normalizer", self.normalizer(x))
 
     def _like(self) -> torch.Tensor:
         """A parameter holding the model's dtype and device (inputs and carries are cast to them)."""

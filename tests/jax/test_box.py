@@ -94,7 +94,7 @@ def test_scalar_bounds_apply_to_every_dimension():
         ({"x_min": [[0.0]], "x_max": 1.0}, r"scalar or 1-d bounds"),
         ({"x_min": -np.inf, "x_max": 1.0}, r"finite bounds"),
         ({"x_min": 0.0, "x_max": 1.0, "width": 0.0}, r"width > 0, got 0.0"),
-        ({"x_min": 0.0, "x_max": 1.0, "eps": 1.0}, r"0 < eps < 1, got 1.0"),
+        ({"x_min": 0.0, "x_max": 1.0, "eps": 1.0}, r"0 <= eps < 1, got 1.0"),
     ],
 )
 def test_bad_arguments_name_expected_and_actual(kwargs, message):

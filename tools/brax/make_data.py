@@ -407,10 +407,72 @@ def record_case(case: Case, env: envs.Env, work: pathlib.Path) -> None:
     print(f"[{case.name}] {seconds:.0f} s training, steps {steps}, {size / 1024:.0f} KiB, NaN in {nan}", flush=True)
 
 
+NOISE_RUNS = 12
+"""Float32 runs whose largest distance from their float64 truth is Brax's
+rounding noise (``rlmodels_common.tolerances.REFERENCE_RUNS``)."""
+
+
+def as_float32(tree: Any) -> Any:
+    """Every floating leaf as float32 numpy."""
+    return jax.tree.map(lambda x: np.asarray(x, np.float32) if np.asarray(x).dtype.kind == "f" else np.asarray(x), tree)
+
+
+def nudged(tree: Any, rng: np.random.Generator) -> Any:
+    """Every floating leaf in float32, each entry moved one ulp up, one down, or left, at random."""
+
+    def move(x: np.ndarray) -> np.ndarray:
+        if x.dtype.kind != "f":
+            return x
+        step = rng.integers(-1, 2, x.shape)
+        return np.where(step > 0, np.nextafter(x, np.inf), np.where(step < 0, np.nextafter(x, -np.inf), x)).astype(np.float32)
+
+    return jax.tree.map(move, as_float32(tree))
+
+
+def record_noise(case: Case) -> None:
+    """``noise.npz``: per output, the largest ``|Brax float32 - Brax float64|``
+    over :data:`NOISE_RUNS` runs: the recorded one (``expected.npz``) and
+    copies of its float32 weights and inputs moved by one ulp at random, each
+    against its own float64 truth. That is how far Brax's own float32 lands
+    from the truth, which the tests hold ours to (``rlmodels.parity.oracle``):
+    one run can land near the truth by luck."""
+    target = DATA / case.name
+    expected = dict(np.load(target / "expected.npz"))
+    step_dir = max((p for p in (target / "run").iterdir() if p.name.isdigit()), key=lambda p: int(p.name))
+    params = tuple(ppo_checkpoint.load(step_dir))
+    keys = sorted(k[4:] for k in expected if k.startswith("obs."))
+    obs = {k: expected[f"obs.{k}"] for k in keys} if keys else expected["obs"]
+    u, actions = expected["u"], expected.get("actions", expected["u"])
+    preprocess = running_statistics.normalize if case.normalize_observations else types.identity_observation_preprocessor
+    net = case.factory()(jax.tree.map(lambda x: x.shape[1:], obs), u.shape[-1], preprocess_observations_fn=preprocess)
+    names = sorted(k[4:] for k in expected if k.startswith("f32."))
+    noise = {name: distance(expected[f"f32.{name}"], expected[f"f64.{name}"]) for name in names}
+    for run in range(1, NOISE_RUNS):
+        weights, *inputs = nudged((params, obs, u, actions), np.random.default_rng(run))
+        f32 = brax_outputs(case, net, weights, *inputs)
+        with jax.enable_x64(True):
+            f64 = brax_outputs(case, net, float64(weights), *float64(inputs))
+        for name in names:
+            noise[name] = np.maximum(noise[name], distance(f32[name], f64[name]))
+    np.savez_compressed(target / "noise.npz", **{f"noise.{k}": v for k, v in noise.items()})
+    print(f"[{case.name}] noise over {NOISE_RUNS} float32 runs recorded", flush=True)
+
+
+def distance(a: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """``|a - truth|``: 0 where both are the same infinity or both NaN, inf where only one is NaN."""
+    a, truth = np.asarray(a, np.float64), np.asarray(truth, np.float64)
+    with np.errstate(invalid="ignore"):
+        d = np.abs(a - truth)
+    same = (np.isinf(a) & (a == truth)) | (np.isnan(a) & np.isnan(truth))
+    return np.where(same, 0.0, np.where(np.isnan(d), np.inf, d))
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("cases", nargs="*", help=f"cases to (re)make (default: all): {[c.name for c in CASES]}")
-    names = parser.parse_args(argv).cases
+    parser.add_argument("--noise", action="store_true", help="only (re)record noise.npz of existing cases (no training)")
+    args = parser.parse_args(argv)
+    names = args.cases
     unknown = set(names) - {c.name for c in CASES}
     if unknown:
         parser.error(f"unknown cases {sorted(unknown)}")
@@ -419,7 +481,9 @@ def main(argv: list[str]) -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     for case in CASES:
         if not names or case.name in names:
-            make_case(case)
+            if not args.noise:
+                make_case(case)
+            record_noise(case)
 
 
 if __name__ == "__main__":
