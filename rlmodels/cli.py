@@ -1,4 +1,5 @@
-"""The ``rlmodels`` command: inspect, check, export a checkpoint; run the demo.
+"""The ``rlmodels`` command: inspect, check, export a checkpoint; import a
+JaxDEM or Brax policy; run the demo.
 
 Exit status: 0 on success, 1 when the backends or an exported file disagree,
 2 for bad input (paths, checkpoints, options, a missing optional package),
@@ -23,6 +24,7 @@ from rlmodels_common.checkpoint_format import read_checkpoint
 from rlmodels_common.contract import check_checkpoint
 
 from .cli_export import add_export_arguments, export
+from .cli_import import IMPORTS, add_import_commands, run_import
 
 EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -131,12 +133,9 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "check":
             ok, table = check(args.checkpoint, args.examples, args.dtype, args.seed, sys.stderr)
             print(table)
-        elif args.command == "import-jaxdem":
-            from .jaxdem import import_jaxdem
-
-            report = import_jaxdem(args.directory, args.output, args.step, args.activation, args.backend)
-            ok = report.ok
-            print(report.text())
+        elif args.command in IMPORTS:
+            ok, text = run_import(args)
+            print(text)
         elif args.command == "export":
             ok, summary = export(
                 args.checkpoint, args.format, args.output, args.stochastic, args.io, args.check_finite, args.force,
@@ -207,15 +206,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the generated inputs (default 0)")
     p = command("export", "export a checkpoint's deterministic policy and value to a file and verify it")
     add_export_arguments(p)
-    p = command(
-        "import-jaxdem",
-        "import a JaxDEM (Orbax) checkpoint as a portable checkpoint, checked against the numpy reference forward",
-    )
-    p.add_argument("directory", help="the JaxDEM checkpoint directory (holding numbered step folders) or one step folder")
-    p.add_argument("--step", type=int, help="step to import (default: the latest)")
-    p.add_argument("-o", "--output", required=True, help="portable checkpoint directory to write")
-    p.add_argument("--activation", help="registered activation name, for metadata naming a callable outside the allow-list")
-    p.add_argument("--backend", choices=("jax", "torch"), help="framework to check the import in (default: jax if installed)")
+    add_import_commands(command)
     p = command("demo", "build, save, convert, check and export a small LSTM policy")
     p.add_argument("--dir", help="where to write the files (default: a new temporary directory)")
     return parser

@@ -8,7 +8,8 @@ the deterministic action does not need (in a traced graph each of those is an op
 that runs every call):
 
 - the Gaussian mean (or the logits) is the output of the model's mean head,
-  ``actor_mu`` (``fused_head[..., :A]`` for the MinGRU), read with a forward hook;
+  ``actor_mu`` (``fused_head[..., :A]`` for the MinGRU), read with a forward
+  hook, or the model's recorded ``mean_clip`` of it (``mean_clip_scale``);
 - the deterministic action maps it through the action space: ``Box`` as
   ``center + half * tanh(mean)`` (its ``x / width`` is an exact no-op at width
   1 and is left out), others through ``model.bij``; discrete: ``argmax(mean)``,
@@ -23,6 +24,7 @@ from typing import Any
 import torch
 
 from rlmodels_common.carry import entries, from_entries
+from rlmodels_common.intermediates import recording
 
 from ..manifest import carry_shapes
 from .signature import Signature
@@ -64,9 +66,10 @@ class Deployed(torch.nn.Module):
             heads.append(out)
             return out.view_as(out)
 
-        with getattr(self.model, self.head_name).register_forward_hook(keep):
+        with getattr(self.model, self.head_name).register_forward_hook(keep), recording() as found:
             pi, value, carry = self.model.step(observation, carry)
         mean = heads[-1][..., : self.action_size] if self.fused else heads[-1]
+        mean = found.get("mean_clip", mean)  # the model's own clip of the head's output (mean_clip_scale)
         if self.fused:  # the fused head's last output is the value: read it off the kept tensor too
             value = heads[-1][..., self.action_size :]
         new = dict(zip(self.carry_shapes, entries(carry)))

@@ -200,8 +200,9 @@ class Model(Factory, nn.Module):
     # -- parameters under their canonical names ------------------------------------------
 
     def canonical_params(self) -> dict[str, np.ndarray]:
-        """Parameters as numpy arrays under their canonical (checkpoint) names, JAX layout."""
-        return {name: value.detach().cpu().numpy() for name, value in canonical_tensors(self)}
+        """A copy of the parameters as numpy arrays under their canonical
+        (checkpoint) names, JAX layout (a snapshot: training goes on without it)."""
+        return {name: value.detach().cpu().numpy().copy() for name, value in canonical_tensors(self)}
 
     def canonical_grads(self) -> dict[str, np.ndarray]:
         """The ``.grad`` of every parameter under its canonical name, JAX layout

@@ -124,3 +124,38 @@ def test_models_that_do_not_fit_are_refused():
         build(checkpoint("pendulum_mlp"), policy=rsb3.RecurrentPolicy)
     with pytest.raises(ValueError, match="SB3 computes in float32, got a float64 model"):
         build(rt.with_dtype(rt.load(checkpoint("pendulum_mlp")), "float64"))
+
+
+class RandomWalk(gym.Env):
+    """Observations like those a Brax policy's normaliser saw (``mean + std z``),
+    actions in [-1, 1]."""
+
+    def __init__(self, mean: np.ndarray, std: np.ndarray, act: int) -> None:
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, mean.shape, np.float32)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (act,), np.float32)
+        self.mean, self.std, self.rng = mean, std, np.random.default_rng(0)
+
+    def observe(self) -> np.ndarray:
+        return (self.mean + self.std * self.rng.standard_normal(self.mean.shape)).astype(np.float32)
+
+    def reset(self, *, seed=None, options=None):
+        return self.observe(), {}
+
+    def step(self, action):
+        return self.observe(), -float(np.sum(np.square(action))), bool(self.rng.random() < 0.05), False, {}
+
+
+def test_a_brax_policy_keeps_training_in_sb3():
+    """Imported from Brax's save_params pickle (numpy only: no tensorstore, no
+    JAX here), with its normaliser, softplus std floor and plain tanh squash."""
+    data = __import__("pathlib").Path(__file__).parents[1] / "brax" / "data" / "tanh_normal"
+    model = rt.from_brax(data / "params.pkl", config=next((data / "run").glob("*/ppo_network_config.json")))
+    before = model.canonical_params()
+    env = RandomWalk(before["normalizer.mean"], before["normalizer.std"], 2)
+    algo = PPO(rsb3.Policy, env, policy_kwargs={"model": model}, n_steps=64, batch_size=32, n_epochs=2, seed=0, device="cpu")
+    algo.learn(128)
+    after = algo.policy.model.canonical_params()
+    assert algo.logger.name_to_value["train/n_updates"] > 0
+    assert all(np.isfinite(v).all() for v in after.values())
+    assert any(not np.array_equal(before[k], after[k]) for k in before)
+    np.testing.assert_array_equal(after["normalizer.mean"], before["normalizer.mean"])  # statistics are not trained
