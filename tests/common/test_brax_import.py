@@ -61,3 +61,27 @@ def test_parameters_the_config_does_not_explain_are_named():
     policy = dict(source.policy_params, **{"params/extra/kernel": np.zeros((2, 2), np.float32)})
     with pytest.raises(BraxError, match=r"does not explain: \['policy params/extra/kernel'\]"):
         convert(type(source)(**{**source.__dict__, "policy_params": policy}))
+
+
+def test_import_brax_writes_prints_and_proves_the_import(capsys, tmp_path):
+    from rlmodels.cli import EXIT_BAD_INPUT, EXIT_OK, main
+
+    out = tmp_path / "policy"
+    assert main(["import-brax", str(DATA / "normal_mean_clip" / "run"), "-o", str(out)]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "1/params/Dense_0/kernel" in text and "actor_mu.kernel" in text and "normalizer.std" in text
+    assert "the imported model agrees with the Brax policy" in text and (out / "config.json").is_file()
+    assert main(["import-brax", str(DATA / "normal_mean_clip" / "run"), "-o", str(out)]) == EXIT_BAD_INPUT
+    assert "exists; choose another output or pass --force" in capsys.readouterr().err
+    pickle = DATA / "normal_mean_clip" / "params.pkl"
+    assert main(["import-brax", str(pickle), "-o", str(out), "--force"]) == EXIT_BAD_INPUT  # no config
+    assert "pass config= the ppo_network_config.json" in " ".join(capsys.readouterr().err.split())
+    config = next((DATA / "normal_mean_clip" / "run").glob("*/ppo_network_config.json"))
+    assert main(["import-brax", str(pickle), "--config", str(config), "-o", str(out), "--force"]) == EXIT_OK
+
+
+def test_import_brax_bad_input_writes_nothing(capsys, tmp_path):
+    from rlmodels.cli import EXIT_BAD_INPUT, main
+
+    assert main(["import-brax", str(DATA / "dict_obs" / "run"), "-o", str(tmp_path / "p")]) == EXIT_BAD_INPUT
+    assert "dict observations" in capsys.readouterr().err and not (tmp_path / "p").exists()
