@@ -6,7 +6,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-__all__ = ["check_carry", "entries", "from_entries", "map_carry", "reset_mask_shape"]
+__all__ = ["check_carry", "entries", "from_entries", "map_carry", "nonfinite", "reset_mask_shape"]
 
 
 def reset_mask_shape(batch: tuple[int, ...], mask: tuple[int, ...], event_ndim: int = 1) -> tuple[int, ...]:
@@ -94,3 +94,15 @@ def entries(carry: Any) -> tuple[Any, ...]:
     if carry is None:
         return ()
     return tuple(carry) if isinstance(carry, (tuple, list)) else (carry,)
+
+
+def nonfinite(observation: np.ndarray) -> None:
+    """Raise ``ValueError`` naming the environments (batch indices) whose
+    observation ``(*batch, obs)`` holds a NaN or an infinity."""
+    bad = ~np.isfinite(observation).all(axis=-1)
+    if bad.any():
+        where = "the observation holds" if not bad.ndim else "observations of environments {} hold".format(
+            [tuple(i) if len(i) > 1 else i[0] for i in np.argwhere(bad).tolist()]
+        )
+        raise ValueError(f"{where} NaN or inf; expected finite values (the environment or the observation pipeline produced them)")
+

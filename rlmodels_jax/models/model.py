@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
+from rlmodels_common.carry import nonfinite
 from rlmodels_common.checkpoint_format import check_tensors
 from rlmodels_common.configs import KnownNames, ModelConfig
 from rlmodels_common.factory import Factory
@@ -48,6 +49,10 @@ class Model(Factory, nnx.Module):
 
     config_class: ClassVar[type[ModelConfig] | None] = None
     config: ModelConfig
+    check_finite: bool = False
+    """Set True to raise ``ValueError`` naming the environments whose observation
+    holds a NaN or an infinity (off: they give NaN actions and values, silently).
+    Checks concrete arrays only: under ``jax.jit`` use ``jax.experimental.checkify``."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -267,6 +272,8 @@ class Model(Factory, nnx.Module):
         x = jnp.asarray(x, dtype=self.dtype)
         if x.ndim == 0 or x.shape[-1] != self.obs_dim:
             raise ValueError(f"expected observation last dim {self.obs_dim}, got {tuple(x.shape)}")
+        if self.check_finite and not isinstance(x, jax.core.Tracer):
+            nonfinite(np.asarray(x))
         return x if self.normalizer is None else record("normalizer", self.normalizer(x))
 
 

@@ -13,6 +13,7 @@ from torch import nn
 from torch.distributions import Categorical, Independent, Normal
 
 from rlmodels_common.checkpoint_format import check_tensors
+from rlmodels_common.carry import nonfinite
 from rlmodels_common.configs import KnownNames, ModelConfig
 from rlmodels_common.factory import Factory
 from rlmodels_common.initialization import SIGMA_HEAD_BIAS, SIGMA_HEAD_SCALE
@@ -44,6 +45,9 @@ class Model(Factory, nn.Module):
     """
 
     config_class: ClassVar[type[ModelConfig] | None] = None
+    check_finite: bool = False
+    """Set True to raise ``ValueError`` naming the environments whose observation
+    holds a NaN or an infinity (off: they give NaN actions and values, silently)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -274,6 +278,8 @@ class Model(Factory, nn.Module):
             x = x.to(dtype=weight.dtype, device=weight.device)
         if x.ndim == 0 or x.shape[-1] != self.obs_dim:
             raise ValueError(f"expected observation last dim {self.obs_dim}, got {tuple(x.shape)}")
+        if self.check_finite:
+            nonfinite(x.detach().cpu().numpy())
         return x if self.normalizer is None else record("normalizer", self.normalizer(x))
 
     def _like(self) -> torch.Tensor:

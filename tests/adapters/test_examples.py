@@ -2,7 +2,6 @@
 written by rlmodels_jax, and leave a checkpoint in our format behind."""
 
 import pathlib
-import shutil
 import subprocess
 import sys
 
@@ -16,9 +15,8 @@ EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
 
 
 def run_example(tmp_path, name: str, case: str) -> str:
-    shutil.copytree(checkpoint(case), tmp_path / "out" / "policy")
     done = subprocess.run(
-        [sys.executable, str(EXAMPLES / name)], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        [sys.executable, str(EXAMPLES / name), str(checkpoint(case))], cwd=tmp_path, capture_output=True, text=True, timeout=300
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout

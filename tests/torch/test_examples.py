@@ -11,7 +11,7 @@ GOLDEN = pathlib.Path(__file__).resolve().parents[1] / "golden"
 
 
 def test_quickstart_torch_on_a_jax_checkpoint(tmp_path):
-    rt.save(rt.load(GOLDEN / "lstm_box" / "checkpoint"), tmp_path / "out" / "policy")
+    rt.save(rt.load(GOLDEN / "lstm_box" / "checkpoint"), tmp_path / "demo" / "policy")  # where the README's demo writes it
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / "quickstart_torch.py")], cwd=tmp_path, capture_output=True, text=True
     )
