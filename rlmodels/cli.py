@@ -213,7 +213,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    """``rlmodels 0.1.0 (jax 0.4.38, torch not installed)``, without importing either."""
+    """``rlmodels 0.2.0 (jax 0.10.2, torch not installed)``, without importing either."""
     found = []
     for framework in ("jax", "torch"):
         try:

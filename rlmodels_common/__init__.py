@@ -12,7 +12,7 @@ the numpy reference forward (``reference``) and the importers' readers
 package (the ``rlmodels-parity`` distribution reads it from here).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .activations import ACTIVATIONS, DEFAULT_ACTIVATION
 from .checkpoint_format import (
