@@ -26,6 +26,11 @@ def gelu_exact(x: torch.Tensor) -> torch.Tensor:
 
 
 def leaky_relu(x: torch.Tensor) -> torch.Tensor:
+    # JAX's where(x >= 0, x, slope x) has slope 1 at x = 0; F.leaky_relu's
+    # backward takes 0.01 there. Where autograd records, the same values from
+    # clamp (which passes the gradient at its bound) and relu (which does not).
+    if x.requires_grad and torch.is_grad_enabled():
+        return x.clamp(min=0.0) - LEAKY_RELU_SLOPE * torch.relu(-x)
     return F.leaky_relu(x, LEAKY_RELU_SLOPE)
 
 
