@@ -187,9 +187,11 @@ class MinGRUActorCritic(Model):
         y = self.encoder(x)
         return y if self.proj_in is None else self.proj_in(y)
 
-    def _step(self, y: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _step(self, y: torch.Tensor, h: torch.Tensor, g: Any = None) -> tuple[torch.Tensor, torch.Tensor]:
         """One step of every layer: input ``y`` ``(..., H)``, carry ``h`` ``(..., L, H)``;
-        returns the last layer's output and the new carry."""
+        returns the last layer's output and the new carry. ``g``: the candidate
+        activation (default ``_g``; sequence mode passes ``_g_scan``)."""
+        g = _g if g is None else g
         carry = []
         for layer, kernel in enumerate(self.mingru_kernel):
             hidden, gate, proj = (y @ kernel).chunk(3, -1)
@@ -197,7 +199,7 @@ class MinGRUActorCritic(Model):
             # unbounded g a long rollout amplifies rounding, and the same formula
             # keeps torch as close to the float64 truth as the reference is.
             w = torch.sigmoid(gate)
-            carry.append((1 - w) * h.select(-2, layer) + w * _g(hidden))
+            carry.append((1 - w) * h.select(-2, layer) + w * g(hidden))
             y = _highway(y, carry[-1], proj)
         return y, torch.stack(carry, -2) if len(carry) > 1 else carry[0].unsqueeze(-2)
 
@@ -225,8 +227,9 @@ class MinGRUActorCritic(Model):
         y = self._features(x).reshape(T, rows, H)
         h = h0.reshape(rows, self.num_layers, H)
         ys = []
+        g = _g_scan if torch.is_grad_enabled() else _g  # the same values; see _g_scan
         for t in range(T):
-            out, h = self._step(y[t], h)
+            out, h = self._step(y[t], h, g)
             ys.append(out)
             if counts[t]:
                 h = h.index_fill(0, resets[t], 0.0)
@@ -274,5 +277,14 @@ def _highway(y: torch.Tensor, h: torch.Tensor, proj: torch.Tensor) -> torch.Tens
 def _g(x: torch.Tensor) -> torch.Tensor:
     """MinGRU's positive candidate activation: ``x + 0.5`` for ``x >= 0``, else ``sigmoid(x)``."""
     return torch.where(x >= 0, x + 0.5, torch.sigmoid(x))
+
+
+def _g_scan(x: torch.Tensor) -> torch.Tensor:
+    """``_g`` with the derivative JAX's sequence mode takes at ``x = 0``: 0, not 1.
+
+    JAX's (and JaxDEM's) log-space scan differentiates ``log(relu(x) + 0.5)``,
+    and relu's derivative at 0 is 0; the values are ``_g``'s.
+    """
+    return torch.where(x >= 0, torch.relu(x) + 0.5, torch.sigmoid(x))
 
 
