@@ -142,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "fuzz":  # its own options, summary and exit status: rlmodels.fuzz.command
+        from .fuzz.command import run
+
+        return run(args)
     try:
         if args.command == "inspect":
             if Path(args.checkpoint).is_file():  # an exported policy, not a checkpoint directory
@@ -247,6 +251,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=("jax", "torch"), help="framework to check the import in (default: jax if installed)")
     p = command("demo", "build, save, convert, check and export a small LSTM policy")
     p.add_argument("--dir", help="where to write the files (default: a new temporary directory)")
+    from .fuzz.command import add_arguments
+
+    add_arguments(command("fuzz", "fuzz JAX against torch under hypothesis on a checkpoint or the built-in models, for a set time"))
     return parser
 
 
