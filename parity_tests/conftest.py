@@ -54,6 +54,17 @@ def _record_reports():
     reports.build = build
 
 
+@pytest.fixture(autouse=True)
+def _release_compiled_programs():
+    """A worker compiles a probe for nearly every configuration and layout it
+    meets and JAX keeps them all; past half of vm.max_map_count they are
+    dropped, before the next compilation dies inside LLVM (rlmodels.fuzz.memory)."""
+    yield
+    from rlmodels.fuzz.memory import release_compiled
+
+    release_compiled()
+
+
 def pytest_sessionfinish(session):
     # Under pytest-xdist, hand this worker's figures to the controller.
     if hasattr(session.config, "workeroutput"):
