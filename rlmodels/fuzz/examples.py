@@ -93,13 +93,16 @@ class Models:
                 jax_model, torch_model = self._checkpoint(target)
             else:
                 key = (target.group, target.dtype, target.direction)
-                if key not in self._built:  # a model of its own: the initial one stays as it is
+                if key not in self._built:  # models of their own: the initial one stays as it is
                     torch_model = rt.Model.from_metadata(target.model_type, target.metadata, key=0)
-                    self._built[key] = torch_model if target.direction == "torch->jax" else rj.from_torch(torch_model)
-                source = self._built[key]
+                    self._built[key] = (rj.from_torch(torch_model), torch_model)
+                jax_model, torch_model = self._built[key]
+                # The direction's source takes the drawn weights; the other backend
+                # takes the source's canonical parameters, as from_jax / from_torch do
+                # (reusing its model saves building one per example).
+                source, other = (jax_model, torch_model) if target.direction == "jax->torch" else (torch_model, jax_model)
                 source.load_canonical_params(example.params)
-                pair = (source, rt.from_jax(source)) if target.direction == "jax->torch" else (rj.from_torch(source), source)
-                jax_model, torch_model = pair
+                other.load_canonical_params(source.canonical_params())
             for model in (jax_model, torch_model):
                 if example.carry is not None:
                     model.carry = from_entries(tuple(example.carry))
@@ -150,7 +153,9 @@ def _x64(target: Target, dtype: str | None = None) -> contextlib.AbstractContext
 
 
 def save_example(path: Path, target: Target, example: Example, note: str = "") -> Path:
-    """Write ``example`` and its target to ``path`` (``.npz``, no pickles)."""
+    """Write ``example`` and its target to ``path``: an ``.npz`` of a JSON header
+    and one byte buffer holding every array (one write, no pickles; a worker
+    writes the example it is about to run before every comparison)."""
     arrays: dict[str, np.ndarray] = {}
     for i, step in enumerate(example.inputs.steps):
         arrays |= {f"step/{i}/{k}": v for k, v in dataclasses.asdict(step).items() if v is not None}
@@ -159,10 +164,17 @@ def save_example(path: Path, target: Target, example: Example, note: str = "") -
     arrays |= {f"param/{k}": v for k, v in (example.params or {}).items()}
     if example.carry is not None:
         arrays["carry"] = example.carry
-    header = {"target": target.as_json(), "steps": len(example.inputs.steps), "gradient_step": example.inputs.gradient_step, "note": note}
+    index, chunks, offset = {}, [], 0
+    for name, a in arrays.items():
+        a = np.ascontiguousarray(a)
+        index[name] = [a.dtype.str, list(a.shape), offset]
+        chunks.append(a.tobytes())
+        offset += a.nbytes
+    header = {"target": target.as_json(), "steps": len(example.inputs.steps), "gradient_step": example.inputs.gradient_step,
+              "note": note, "arrays": index}  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial.npz")
-    np.savez(partial, __header__=np.array(json.dumps(header)), **arrays)
+    np.savez(partial, header=np.array(json.dumps(header)), data=np.frombuffer(b"".join(chunks), np.uint8))
     partial.replace(path)  # whole or absent: a worker may die while writing
     return path
 
@@ -170,8 +182,11 @@ def save_example(path: Path, target: Target, example: Example, note: str = "") -
 def load_example(path: str | Path) -> tuple[Target, Example, str]:
     """``(target, example, note)`` from a file :func:`save_example` wrote."""
     with np.load(path, allow_pickle=False) as data:
-        header = json.loads(str(data["__header__"]))
-        arrays = {k: data[k] for k in data.files if k != "__header__"}
+        header, blob = json.loads(str(data["header"])), data["data"].tobytes()
+    arrays = {
+        name: np.frombuffer(blob, np.dtype(dtype), int(np.prod(shape)), offset).reshape(shape).copy()
+        for name, (dtype, shape, offset) in header["arrays"].items()
+    }
 
     def fields(prefix: str) -> dict[str, np.ndarray]:
         return {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}

@@ -109,7 +109,7 @@ def _over(config: WorkerConfig, stop: Any, failing: bool) -> bool:
 
 def _chunk(config, target, database, models, counts, flush, events, stop) -> None:
     """Up to ``config.chunk`` examples of ``target`` (after the database's)."""
-    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 
     from .examples import examples, run, save_example
 
@@ -140,6 +140,7 @@ def _chunk(config, target, database, models, counts, flush, events, stop) -> Non
     test = settings(
         database=database, max_examples=config.chunk, deadline=None, derandomize=False, print_blob=False,
         suppress_health_check=list(HealthCheck), phases=phases, report_multiple_bugs=False,
+        verbosity=Verbosity.quiet,  # the parent reports; hypothesis's own notes would break the progress line
     )(given(strategy)(body))  # fmt: skip
     # The database key: one per target, stable across campaigns and processes.
     # (No @seed: it turns the database off. Examples are drawn from fresh entropy.)
