@@ -114,6 +114,7 @@ def _chunk(config, target, database, models, counts, flush, events, stop) -> Non
     from .examples import examples, run, save_example
 
     failing: dict[str, Any] = {}
+    exported: list[bool] = []
     strategy = examples(target, models.initial(target), models.carry_shape(target))
 
     def body(example: Any) -> None:
@@ -128,7 +129,9 @@ def _chunk(config, target, database, models, counts, flush, events, stop) -> Non
             save_example(config.failure_file(target), target, example, note=failing["text"])
             raise
         counts.add(target, report)
-        export_error = _check_export(config, target, models, example) if config.export else None
+        # The exported program once a chunk (each check starts a runtime session).
+        export_error = _check_export(config, target, models, example) if config.export and not exported else None
+        exported.append(True)
         flush()
         if not report.ok or export_error:
             text = str(report) + (f"\n{export_error}" if export_error else "")
