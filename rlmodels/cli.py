@@ -121,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "fuzz":  # its own options, summary and exit status: rlmodels.fuzz.command
+        from .fuzz.command import run
+
+        return run(args)
     try:
         if args.command == "inspect":
             if Path(args.checkpoint).is_file():  # an exported policy, not a checkpoint directory
@@ -209,6 +213,9 @@ def _parser() -> argparse.ArgumentParser:
     add_import_commands(command)
     p = command("demo", "build, save, convert, check and export a small LSTM policy")
     p.add_argument("--dir", help="where to write the files (default: a new temporary directory)")
+    from .fuzz.command import add_arguments
+
+    add_arguments(command("fuzz", "fuzz JAX against torch under hypothesis on a checkpoint or the built-in models, for a set time"))
     return parser
 
 

@@ -29,6 +29,7 @@ from rlmodels_jax import Model, deterministic_action
 
 from . import inputs as inputs_module
 from .inputs import ProbeInputs
+from .memory import release_compiled
 from .records import Probe, Record, segments, stacked
 
 Arrays = dict[str, Any]
@@ -151,8 +152,11 @@ _compiled = _jit(FAST_COMPILE)
 
 
 def _probe(*args: Any, **kwargs: Any) -> Any:
-    """The jitted probe; without the options if this XLA does not know them."""
+    """The jitted probe; without the options if this XLA does not know them.
+    Compiled programs are dropped before the process runs out of memory
+    mappings (``memory``)."""
     global _compiled
+    release_compiled()
     try:
         return _compiled(*args, **kwargs)
     except jax.errors.JaxRuntimeError as e:

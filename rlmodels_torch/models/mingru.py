@@ -76,9 +76,11 @@ class MinGRUActorCritic(Recurrent):
     def _advance(self, x: torch.Tensor, carry: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self._layers_step(self._features(x), carry)
 
-    def _layers_step(self, y: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _layers_step(self, y: torch.Tensor, h: torch.Tensor, g: Any = None) -> tuple[torch.Tensor, torch.Tensor]:
         """One step of every layer: input ``y`` ``(..., H)``, carry ``h`` ``(..., L, H)``;
-        returns the last layer's output and the new carry."""
+        returns the last layer's output and the new carry. ``g``: the candidate
+        activation (default ``_g``; sequence mode passes ``_g_scan``)."""
+        g = _g if g is None else g
         carry = []
         for layer, kernel in enumerate(self.mingru_kernel):
             hidden, gate, proj = record(f"mingru_kernel.{layer}", y @ kernel).chunk(3, -1)
@@ -86,15 +88,16 @@ class MinGRUActorCritic(Recurrent):
             # unbounded g a long rollout amplifies rounding, and the same formula
             # keeps torch as close to the float64 truth as the reference is.
             w = torch.sigmoid(gate)
-            carry.append(record(f"mingru.{layer}.h", (1 - w) * h.select(-2, layer) + w * _g(hidden)))
+            carry.append(record(f"mingru.{layer}.h", (1 - w) * h.select(-2, layer) + w * g(hidden)))
             y = record(f"mingru.{layer}.out", _highway(y, carry[-1], proj))
         return y, torch.stack(carry, -2)
 
     def _scan(self, x: torch.Tensor, carry: torch.Tensor, done: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         y = self._features(x)
         outputs = []
+        g = _g_scan if torch.is_grad_enabled() else _g  # the same values; see _g_scan
         for t in range(x.shape[0]):
-            out, carry = self._layers_step(y[t], carry)
+            out, carry = self._layers_step(y[t], carry, g)
             outputs.append(out)
             if done is not None:  # where, not a multiply: a NaN or inf must not leak into the next episode
                 carry = torch.where(done[t, ..., None, None], 0.0, carry)
@@ -116,3 +119,13 @@ def _highway(y: torch.Tensor, h: torch.Tensor, proj: torch.Tensor) -> torch.Tens
 def _g(x: torch.Tensor) -> torch.Tensor:
     """MinGRU's positive candidate activation: ``x + 0.5`` for ``x >= 0``, else ``sigmoid(x)``."""
     return torch.where(x >= 0, x + 0.5, torch.sigmoid(x))
+
+
+def _g_scan(x: torch.Tensor) -> torch.Tensor:
+    """``_g`` with the derivative JAX's sequence mode takes at ``x = 0``: 0, not 1.
+
+    JAX's (and JaxDEM's) log-space scan differentiates ``log(relu(x) + 0.5)``,
+    and relu's derivative at 0 is 0; the values are ``_g``'s.
+    """
+    return torch.where(x >= 0, torch.relu(x) + 0.5, torch.sigmoid(x))
+
