@@ -288,13 +288,13 @@ def test_import_jaxdem_bad_input_writes_nothing(capsys, tmp_path, case, argv, me
 
 
 def test_import_jaxdem_reports_a_disagreement(capsys, tmp_path, monkeypatch):
-    import rlmodels.jaxdem
+    import rlmodels.importing
 
     def off_by_a_little(config, params, x, carry=None):
         out = forward(config, params, x, carry)
         return {**out, "value": out["value"] + 1e-3}
 
-    monkeypatch.setattr(rlmodels.jaxdem, "forward", off_by_a_little)
+    monkeypatch.setattr(rlmodels.importing, "forward", off_by_a_little)
     status = main(["import-jaxdem", str(checkpoint("head/ac_discrete")), "-o", str(tmp_path / "p")])
     text = capsys.readouterr().out
     assert status == EXIT_DISAGREE and "DISAGREES" in text and " NO" in text

@@ -12,7 +12,7 @@ import pytest
 from flax import nnx
 
 import rlmodels_jax as rj
-from rlmodels.jaxdem import check
+from rlmodels.importing import check
 from rlmodels_common.checkpoint_format import CheckpointError
 from rlmodels_common.jaxdem import convert, read_directory
 from rlmodels_jax.jaxdem import read_model

@@ -27,6 +27,9 @@ def test_shared_defaults_follow_the_seed():
         "action_space": {"type": "Free", "kwargs": {}}, "actor_sigma_head": False, "discrete": False,
         "dtype": "float32", "architecture": [42, 42, 42], "in_scale": math.sqrt(2), "actor_scale": 1.0,
         "critic_scale": 0.01,
+        # the Brax options (added in 0.2), at the values that keep JaxDEM's model
+        "sigma_activation": "softplus", "learn_log_std": True, "min_std": 0.0, "mean_clip_scale": None,
+        "normalize_observations": False, "layer_norm": False, "initializer": "orthogonal",
     }  # fmt: skip
     assert isinstance(model.bij, rj.Block) and isinstance(model.bij.bijector, rj.Free)
 
