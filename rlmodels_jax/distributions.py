@@ -33,6 +33,22 @@ class Transformed(distrax.Transformed):
             f"action_space={self.action_space!r})"
         )
 
+    def _sample_n(self, key: jax.Array, n: int) -> jax.Array:
+        """``n`` samples ``(n, *batch, A)``: the bijector of ``loc + scale * z``.
+
+        The same numbers as distrax's chain (same key, same ``z``), drawn
+        without its vmapped bijector chain and, for the one sample ``sample()``
+        asks for, without a leading sample axis in the program. With distrax's
+        form, XLA's CPU scheduler ran the sample's consumers (the action and
+        any ``log_prob`` of it) as concurrent thunks: at batch 1 the act step
+        took 3x the time of hand-written jax.numpy."""
+        base = self.distribution
+        loc, scale = base.loc, base.scale_diag
+        dtype = jnp.result_type(loc, scale)
+        if n == 1:
+            return self.bijector.forward(scale * jax.random.normal(key, loc.shape, dtype) + loc)[None]
+        return self.bijector.forward(scale * jax.random.normal(key, (n, *loc.shape), dtype) + loc)
+
     def log_prob(self, value: jax.Array) -> jax.Array:
         """Log-density of actions ``(..., A)``; returns ``batch_shape``."""
         width = self.distribution.event_shape[-1]
