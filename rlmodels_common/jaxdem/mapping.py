@@ -28,6 +28,7 @@ from ..carry import from_entries
 from ..configs import ModelConfig
 from ..tolerances import tolerance
 from .layouts import LAYOUTS, Layout, translate_metadata
+from .ours import LAYOUT, is_ours, read_ours
 from .reading import JaxdemError, Source
 
 __all__ = ["Imported", "convert"]
@@ -70,6 +71,8 @@ class Imported:
         rows = [(src, dst) for src, dst in self.mapped] + [(src, f"(dropped: {why})") for src, why in self.dropped]
         width = max(len(src) for src, _ in rows)
         head = f"{self.source.description}: JaxDEM {self.source.model_type} ({self.layout} layout) -> {self.model_type}"
+        if self.layout == LAYOUT:
+            head = f"{self.source.description}: {self.model_type} {LAYOUT}, names unchanged"
         return "\n".join([head, f"  {'JaxDEM entry':<{width}}  rlmodels name", *(f"  {s:<{width}}  {d}" for s, d in rows)])
 
 
@@ -82,7 +85,11 @@ def convert(source: Source, activation: str | None = None) -> Imported:
     unknown model type, metadata the importer does not understand, missing,
     unexpected or mis-shaped arrays, a ``fused_head`` whose width is not
     ``A + 1``, and action-space constants that contradict the metadata.
+    Our own models saved by JaxDEM's writer are taken as they are
+    (``rlmodels_common.jaxdem.ours``).
     """
+    if is_ours(source.metadata):
+        return Imported(source, LAYOUT, *read_ours(source, activation))
     layout = LAYOUTS.get(source.model_type.lower().replace("_", ""))
     if layout is None:
         supported = ", ".join(known.config.model_type for known in LAYOUTS.values())

@@ -61,9 +61,11 @@ class MinGRUActorCritic(Recurrent):
     def _build_layers(self, config: Any, key: nnx.Rngs) -> None:
         H = config.gru_features
         self.proj_in = linear(config.encoder_features, H, IN_SCALE, key, self.dtype) if config.projects else None
-        # One key, split into one per layer (under vmap: JaxDEM's draw).
+        # One key from the default stream (JaxDEM calls key(), not key.params():
+        # they differ when the Rngs has a params stream), split into one per
+        # layer (under vmap: JaxDEM's draw).
         orthogonal = nnx.initializers.orthogonal(MINGRU_KERNEL_SCALE)
-        keys = jax.random.split(key.params(), config.num_layers)
+        keys = jax.random.split(key(), config.num_layers)
         self.mingru_kernel = nnx.Param(jax.vmap(lambda k: orthogonal(k, (H, 3 * H), self.dtype))(keys))
         # JaxDEM's draws (docs/jaxdem.md): an actor_mu and a critic it never uses
         # around the standard deviation, then the fused head.

@@ -27,6 +27,7 @@ from ..activations import ACTIVATIONS, resolve_activation
 from ..distributions import Transformed
 from ..dtypes import dtype_name
 from .layers import Normalizer, Sequential, Statistic, linear
+from .trainer import JaxdemAttributes
 
 Policy = Transformed | distrax.Categorical
 
@@ -37,7 +38,7 @@ SIGMA_ACTIVATIONS = {"softplus": ACTIVATIONS["softplus"], "exp": jnp.exp, "ident
 """``sigma_activation``: what the standard deviation's head applies to its Linear."""
 
 
-class Model(Factory, nnx.Module):
+class Model(Factory, JaxdemAttributes, nnx.Module):
     """Base class of the actor-critic models: ``pi, value = model(x)``.
 
     Subclasses register with ``@Model.register("Name")`` and are built by

@@ -1,6 +1,6 @@
 """JaxDEM's PPO trainer (cdelv/JaxDEM, 531f8d8 and 5d9c13a) trains every model:
 what its trainers use of a model, exercised by a PPO step of our own written the
-way JaxDEM's uses the model (docs/jaxdem.md, "Training with JaxDEM's trainer").
+way JaxDEM's uses the model (docs/jaxdem_training.md).
 
 What JaxDEM's trainers do with a model, both commits unless stated:
 
@@ -190,3 +190,14 @@ def test_jaxdem_compatibility_leaves_state_and_checkpoint_names_alone(kind):
         metadata["model_type"] = model.type_name
         assert "model_type" not in model.metadata
         assert isinstance(model.type_name, str)
+
+
+def test_jaxdem_log_std_reads_the_standard_deviation_parameter():
+    """With ``learn_log_std=False`` (Brax's ``scalar`` std) the logged value is
+    the log of the ``std`` parameter; with ``log_std`` it is that parameter."""
+    model = build("ActorCritic", obs=OBS, act=ACT, learn_log_std=False)
+    model.std[...] = jnp.full((1, ACT), 2.0)
+    np.testing.assert_allclose(model._log_std.value, np.full((1, ACT), np.log(2.0)), rtol=1e-6)
+    model = build("ActorCritic", obs=OBS, act=ACT)
+    model.log_std[...] = jnp.full((1, ACT), -0.5)
+    np.testing.assert_array_equal(model._log_std.value, np.full((1, ACT), -0.5, np.float32))
