@@ -39,7 +39,8 @@ def check_keys(model_type: str, keys: Sequence[str], x: Any) -> None:
 
 def check_batch(shapes: Mapping[str, tuple[int, ...]]) -> None:
     """``ValueError`` unless every key's array has one batch shape."""
-    if len(set(shapes.values())) > 1:
+    first, *rest = shapes.values()
+    if any(shape != first for shape in rest):  # not a set: symbolic sizes (torch.export) do not hash
         raise ValueError(f"expected one batch shape for every observation key, got {dict(shapes)}")
 
 
