@@ -91,3 +91,12 @@ def test_import_brax_bad_input_writes_nothing(capsys, tmp_path):
     assert main(["import-brax", str(run), "-o", str(tmp_path / "p")]) == EXIT_BAD_INPUT
     assert "value_obs_key is 'pixels', not one of the observation keys" in capsys.readouterr().err
     assert not (tmp_path / "p").exists()
+
+
+def test_import_brax_proves_a_dict_observation_policy(capsys, tmp_path):
+    from rlmodels.cli import EXIT_OK, main
+
+    assert main(["import-brax", str(DATA / "dict_obs" / "run"), "-o", str(tmp_path / "p")]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "0/std/privileged_state" in text and "normalizer.privileged_state.std" in text
+    assert "the imported model agrees with the Brax policy" in text
