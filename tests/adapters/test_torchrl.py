@@ -164,10 +164,9 @@ def test_a_dict_observation_model_reads_its_keys_from_the_tensordict():
     td = TensorDict({"state": torch.randn(7, 3), "privileged_state": torch.randn(7, 5)}, batch_size=[7])
     actor, critic = rtrl.actor(model), rtrl.value_operator(model)
     assert set(actor.in_keys) >= {"state", "privileged_state"} and set(critic.in_keys) == {"state", "privileged_state"}
-    with set_exploration_type(ExplorationType.DETERMINISTIC):
+    with torch.no_grad(), set_exploration_type(ExplorationType.DETERMINISTIC):
         actor(td)
-    critic(td)
-    with torch.no_grad():
+        critic(td)
         pi, value = model({"state": td["state"], "privileged_state": td["privileged_state"]})
     assert_agree(td["action"], rt.deterministic_action(pi))
     assert_agree(td["state_value"], value)
