@@ -41,10 +41,9 @@ def describe(model: Any) -> dict[str, Any]:
     """The model's manifest: its interface as JSON-serialisable facts: type and metadata,
     sizes, the action space (``None`` when discrete), the carry, our version; with
     dict observations ``observation_keys``, the key the actor and the critic read."""
-    meta = model.metadata
-    keys = {} if meta.get("actor_observation_key") is None else {
-        "observation_keys": {"actor": meta["actor_observation_key"], "critic": meta["critic_observation_key"]}}  # fmt: skip
-    return keys | {
+    meta, sizes = model.metadata, observation_inputs(model)
+    keys = list(sizes) if isinstance(sizes, dict) else None  # the actor's key first, the critic's last
+    return ({} if keys is None else {"observation_keys": {"actor": keys[0], "critic": keys[-1]}}) | {
         "model_type": model.type_name,
         "metadata": meta,
         "observation_size": meta["observation_space_size"],

@@ -104,9 +104,8 @@ def _inputs(config: ModelConfig, p: Params, x: Any) -> tuple[np.ndarray, np.ndar
         prefix = "normalizer" if key is None else f"normalizer.{key}"
         return (value - p[f"{prefix}.mean"]) / p[f"{prefix}.std"] if f"{prefix}.mean" in p else value
 
-    if config.observation_keys is None:
-        return (read(None),) * 2  # type: ignore[return-value]
-    return read(config.actor_observation_key), read(config.critic_observation_key)  # type: ignore[attr-defined]
+    keys = config.observation_keys  # the actor's key first, the critic's last
+    return (read(None),) * 2 if keys is None else (read(keys[0]), read(keys[-1]))  # type: ignore[return-value]
 
 
 def lstm_step(p: Params, c: np.ndarray, h: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

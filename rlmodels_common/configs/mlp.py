@@ -89,7 +89,8 @@ class ActorCriticConfig(ModelConfig):
     @property
     def observation_keys(self) -> tuple[str, ...] | None:
         """``(actor_observation_key, critic_observation_key)`` (one key if they
-        are the same); None for array observations."""
+        are the same: the actor's key is first, the critic's last); None for
+        array observations."""
         if self.actor_observation_key is None:
             return None
         return tuple(dict.fromkeys((self.actor_observation_key, self.critic_observation_key)))
