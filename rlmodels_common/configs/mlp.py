@@ -66,8 +66,8 @@ class ActorCriticConfig(ModelConfig):
     actor_layer_norm: bool = option(FLAG, False, draw="flag", added="0.2")
     critic_layer_norm: bool = option(FLAG, False, draw="flag", added="0.2")
     initializer: str = option(one_of(INITIALIZERS), "orthogonal", added="0.2")
-    actor_observation_key: str | None = option(maybe(OBSERVATION_KEY), None, added="0.2")
-    critic_observation_key: str | None = option(maybe(OBSERVATION_KEY), None, added="0.2")
+    actor_observation_key: str | None = option(maybe(OBSERVATION_KEY), None, added="0.3")
+    critic_observation_key: str | None = option(maybe(OBSERVATION_KEY), None, added="0.3")
 
     def __post_init__(self) -> None:
         super().__post_init__()
