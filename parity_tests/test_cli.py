@@ -68,6 +68,20 @@ def test_check_exits_1_and_names_the_output_when_the_backends_disagree(capsys, m
     assert "torch parts from the truth first at `critic`, #0 rollout step 0" in out
 
 
+def test_check_passes_on_a_dict_observation_policy(capsys, tmp_path):
+    """Playground's split inputs: the actor reads ``state``, the critic ``privileged_state``, each normalised."""
+    model = rj.ActorCritic(
+        {"state": 3, "privileged_state": 5}, 2, key=2, actor_architecture=[4], critic_architecture=[6],
+        actor_observation_key="state", critic_observation_key="privileged_state", normalize_observations=True,
+        action_space=rj.Box(-1.0, 1.0),
+    )  # fmt: skip
+    rj.save(model, tmp_path / "policy")
+    status = main(["check", str(tmp_path / "policy"), "--examples", "1"])
+    out = capsys.readouterr().out
+    assert status == EXIT_OK, out
+    assert all(r[-1] == "yes" for r in rows(out).values()) and "gradients" in rows(out)
+
+
 def test_check_names_an_unknown_model_type(capsys, tmp_path):
     status = main(["check", str(broken(tmp_path, "unknown model type"))])
     err = capsys.readouterr().err

@@ -22,6 +22,7 @@ import numpy as np
 from rlmodels_common.carry import entries, from_entries, map_carry
 from rlmodels_common.checkpoint_format import PathLike
 from rlmodels_common.convert import as_numpy, require
+from rlmodels_common.observations import map_observation, observation_sizes, random_observation
 from rlmodels_common.reference import NUMPY_ACTIVATIONS, forward
 from rlmodels_common.tolerances import tolerance
 
@@ -92,7 +93,7 @@ def check(model: Any, imported: Any, backend: str, examples: int = 8, seed: int 
     stored carry)."""
     config = imported.config
     tol, rng = tolerance(config.dtype), np.random.default_rng(seed)
-    obs_dim, shapes = config.observation_space_size, config.carry_shapes()
+    sizes, shapes = observation_sizes(config), config.carry_shapes()
     errors: dict[str, float] = {}
 
     def compare(x: np.ndarray, carry: Any) -> Any:
@@ -106,14 +107,14 @@ def check(model: Any, imported: Any, backend: str, examples: int = 8, seed: int 
         return got.get("carry")
 
     if not shapes:
-        compare(2 * rng.standard_normal((examples, obs_dim)), None)
+        compare(random_observation(sizes, (examples,), rng, 2.0), None)
         return errors
     carry = from_entries(tuple(np.zeros((examples, *shape)) for shape in shapes.values()))
     for _ in range(CHECK_STEPS):
-        carry = compare(2 * rng.standard_normal((examples, obs_dim)), carry)
+        carry = compare(random_observation(sizes, (examples,), rng, 2.0), carry)
     stored, event = imported.carry[0], next(iter(shapes.values()))
     lead = stored.shape[: stored.ndim - len(event)]  # the stored carry's batch shape
-    compare(2 * rng.standard_normal((*lead, obs_dim)), imported.model_carry)
+    compare(random_observation(sizes, lead, rng, 2.0), imported.model_carry)
     return errors
 
 
@@ -133,9 +134,9 @@ def _outputs(backend: str, model: Any, x: np.ndarray, carry: Any) -> dict[str, A
         cast = lambda a: torch.as_tensor(np.asarray(a), dtype=getattr(torch, model.dtype))  # noqa: E731
     out: dict[str, Any] = {}
     if carry is None:
-        pi, value = model(cast(x))
+        pi, value = model(map_observation(cast, x))
     else:
-        pi, value, new = model.step(cast(x), map_carry(cast, carry))
+        pi, value, new = model.step(map_observation(cast, x), map_carry(cast, carry))
         out["carry"] = map_carry(as_numpy, new)
     out["value"] = as_numpy(value)
     if model.discrete:

@@ -15,9 +15,11 @@ from typing import Any
 
 from rlmodels_common import __version__
 
+from rlmodels_common.observations import observation_sizes
+
 from .formats import CONTRACTS
 
-__all__ = ["MANIFEST_KEY", "MANIFEST_FILE", "carry_shapes", "manifest_summary", "describe", "read_manifest"]
+__all__ = ["MANIFEST_KEY", "MANIFEST_FILE", "carry_shapes", "describe", "manifest_summary", "observation_inputs", "read_manifest"]
 
 
 def carry_shapes(model: Any) -> dict[str, tuple[int, ...]]:
@@ -28,11 +30,20 @@ def carry_shapes(model: Any) -> dict[str, tuple[int, ...]]:
     return {} if config is None else config.carry_shapes()
 
 
+def observation_inputs(model: Any) -> int | dict[str, int]:
+    """What the model reads: its observation size, or with dict observations the
+    size of each key it reads (``rlmodels_common.observations.observation_sizes``)."""
+    config = getattr(model, "config", None)
+    return model.metadata["observation_space_size"] if config is None else observation_sizes(config)
+
+
 def describe(model: Any) -> dict[str, Any]:
     """The model's manifest: its interface as JSON-serialisable facts: type and metadata,
-    sizes, the action space (``None`` when discrete), the carry, our version."""
-    meta = model.metadata
-    return {
+    sizes, the action space (``None`` when discrete), the carry, our version; with
+    dict observations ``observation_keys``, the key the actor and the critic read."""
+    meta, sizes = model.metadata, observation_inputs(model)
+    keys = list(sizes) if isinstance(sizes, dict) else None  # the actor's key first, the critic's last
+    return ({} if keys is None else {"observation_keys": {"actor": keys[0], "critic": keys[-1]}}) | {
         "model_type": model.type_name,
         "metadata": meta,
         "observation_size": meta["observation_space_size"],
@@ -97,7 +108,7 @@ def manifest_summary(path: str | Path) -> str:
     contract = c.get("contract", "rlmodels")  # files written before contracts existed follow rlmodels'
     lines = [
         f"{path}: {c['format']} export of {c['model_type']} (rlmodels {c['rlmodels_version']}), {c['dtype']}",
-        f"  observation size {c['observation_size']}, action size {c['action_size']}, action space {space_text}",
+        f"  {_observations(c)}, action size {c['action_size']}, action space {space_text}",
         f"  contract {contract}: {CONTRACTS.get(contract, 'unknown to this version')}",
         f"  action   {c['action']}",
         f"  inputs   {signature(c['inputs'])}",
@@ -114,6 +125,15 @@ def manifest_summary(path: str | Path) -> str:
     width = max(map(len, c["metadata"]))
     lines += ["", "configuration"] + [f"  {k:<{width}}  {json.dumps(v)}" for k, v in sorted(c["metadata"].items())]
     return "\n".join(lines)
+
+
+def _observations(c: dict[str, Any]) -> str:
+    """``observation size 8``, or ``observations state (11, actor), privileged_state (19, critic)``."""
+    keys = c.get("observation_keys")
+    if keys is None:
+        return f"observation size {c['observation_size']}"
+    roles = {key: " and ".join(r for r in ("actor", "critic") if keys[r] == key) for key in dict.fromkeys(keys.values())}
+    return "observations " + ", ".join(f"{k} ({c['observation_size'][k]}, {role})" for k, role in roles.items())
 
 
 def _kwargs(kwargs: dict[str, Any]) -> str:

@@ -8,7 +8,10 @@
     rt.save(algo.policy.model, "policy-finetuned")  # our format, readable by JAX
 
 :class:`Policy` drives a feed-forward model (``SharedActorCritic``,
-``ActorCritic``) with ``stable_baselines3.PPO`` (or A2C);
+``ActorCritic``) with ``stable_baselines3.PPO`` (or A2C); an ``ActorCritic``
+reading dict observations takes a gymnasium ``Dict`` observation space holding
+its keys, and gets SB3's preprocessed dict as it is (SB3's
+``DictRolloutBuffer`` stores it);
 :class:`RecurrentPolicy` drives ``LSTMActorCritic`` and ``MinGRUActorCritic``
 with ``sb3_contrib.RecurrentPPO``. The model is the whole policy: its own
 distribution (so log-probabilities, entropies and deterministic actions are
@@ -37,10 +40,14 @@ from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy  # 
 from sb3_contrib.common.recurrent.type_aliases import RNNStates  # noqa: E402
 from stable_baselines3.common.distributions import Distribution  # noqa: E402
 from stable_baselines3.common.policies import ActorCriticPolicy  # noqa: E402
+from stable_baselines3.common.preprocessing import get_flattened_obs_dim  # noqa: E402
+from stable_baselines3.common.torch_layers import BaseFeaturesExtractor  # noqa: E402
 
-from .manifest import carry_shapes  # noqa: E402
+from rlmodels_common.observations import describe_keys  # noqa: E402
 
-__all__ = ["ModelDistribution", "Policy", "RecurrentPolicy"]
+from .manifest import carry_shapes, observation_inputs  # noqa: E402
+
+__all__ = ["ModelDistribution", "PassThrough", "Policy", "RecurrentPolicy"]
 
 LSTMStates = tuple[torch.Tensor, torch.Tensor]
 """SB3's recurrent state ``(h, c)``, each ``(n_lstm_layers, n_seq, hidden_size)``."""
@@ -80,6 +87,17 @@ class ModelDistribution(Distribution):
         return actions, self.log_prob(actions)
 
 
+class PassThrough(BaseFeaturesExtractor):
+    """SB3's features extractor for dict observations: the preprocessed dict of
+    tensors, as it is (the model reads its keys)."""
+
+    def __init__(self, observation_space: spaces.Dict) -> None:
+        super().__init__(observation_space, get_flattened_obs_dim(observation_space))
+
+    def forward(self, observations: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return observations
+
+
 class Policy(ActorCriticPolicy):
     """An SB3 actor-critic policy that is a feed-forward rlmodels model;
     ``model`` is the model or its checkpoint directory."""
@@ -89,6 +107,8 @@ class Policy(ActorCriticPolicy):
         model: rt.Model | str | Path, **kwargs: Any,
     ) -> None:  # fmt: skip
         model = _checked(model, observation_space, action_space, recurrent=False)
+        if isinstance(observation_space, spaces.Dict):
+            kwargs.setdefault("features_extractor_class", PassThrough)
         super().__init__(observation_space, action_space, lr_schedule, **kwargs)
         self.model = model
         self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)
@@ -237,10 +257,17 @@ def _checked(model: rt.Model | str | Path, observation_space: spaces.Space, acti
         raise ValueError(f"{model.type_name} is {'feed-forward' if recurrent else 'recurrent'}: use rlmodels.sb3.{use}")
     if model.dtype != "float32":
         raise ValueError(f"SB3 computes in float32, got a {model.dtype} model; convert it with rlmodels_torch.with_dtype(model, 'float32')")
-    meta = model.metadata
-    obs = (meta["observation_space_size"],)
-    if not isinstance(observation_space, spaces.Box) or observation_space.shape != obs:
-        raise ValueError(f"expected a Box observation space of shape {obs} for {model.type_name}, got {observation_space}")
+    meta, sizes = model.metadata, observation_inputs(model)
+    if isinstance(sizes, dict):
+        for key, n in sizes.items():
+            space = observation_space.spaces.get(key) if isinstance(observation_space, spaces.Dict) else None
+            if not isinstance(space, spaces.Box) or space.shape != (n,):
+                raise ValueError(
+                    f"expected a Dict observation space with Box(.., ({n},)) under {key!r} for this {model.type_name} "
+                    f"(it reads dict observations, {describe_keys(list(sizes))}), got {observation_space}"
+                )
+    elif not isinstance(observation_space, spaces.Box) or observation_space.shape != (sizes,):
+        raise ValueError(f"expected a Box observation space of shape {(sizes,)} for {model.type_name}, got {observation_space}")
     if model.discrete:
         if not isinstance(action_space, spaces.Discrete) or action_space.n != meta["action_space_size"]:
             raise ValueError(f"expected a Discrete({meta['action_space_size']}) action space for this discrete model, got {action_space}")

@@ -13,6 +13,10 @@ The policy writes the distribution's parameters (``loc`` and ``scale``, or
 log-probabilities, entropies and deterministic actions are the model's.
 Continuous actions come out already mapped through the model's action space.
 
+An ``ActorCritic`` reading dict observations reads each of its keys from the
+tensordict entry of that name (``observation_key`` may map each key to
+another entry).
+
 A recurrent model keeps its carry in the tensordict, one entry per carry
 tensor (``recurrent_state_c`` and ``recurrent_state_h`` for the LSTM, each
 ``(*batch, lstm_features)``; ``recurrent_state_h`` ``(*batch, num_layers,
@@ -28,12 +32,13 @@ sequence mode. Needs the ``torchrl`` extra.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from rlmodels_common.carry import entries, from_entries
 from rlmodels_common.convert import require
+from rlmodels_common.observations import describe_keys
 
-from .manifest import carry_shapes
+from .manifest import carry_shapes, observation_inputs
 from rlmodels_common.extras import require_extra
 
 require_extra("torchrl", ("torchrl", "tensordict"), "rlmodels.torchrl")
@@ -48,9 +53,34 @@ from torchrl.data import Unbounded  # noqa: E402
 from torchrl.modules import ProbabilisticActor  # noqa: E402
 from torchrl.modules.tensordict_module.rnn import recurrent_mode  # noqa: E402
 
-__all__ = ["ModelCategorical", "ModelGaussian", "PolicyParameters", "RecurrentPolicyParameters", "Value", "env_transforms", "actor", "carry_keys", "primer", "value_operator"]
+__all__ = [
+    "ModelCategorical", "ModelGaussian", "PolicyParameters", "RecurrentPolicyParameters", "Value", "actor", "carry_keys",
+    "env_transforms", "observation_entries", "primer", "value_operator",
+]  # fmt: skip
 
 CARRY_PREFIX = "recurrent_state"
+
+ObservationKey = Any
+"""A tensordict key (``str`` or a tuple of them), a mapping observation key ->
+tensordict key (dict observations), or None for the default."""
+
+
+def observation_entries(model: rt.Model, observation_key: ObservationKey = None) -> Any:
+    """Where ``model``'s observation is in a tensordict: one key, or for dict
+    observations a dict observation key -> tensordict key. ``ValueError`` for a
+    key that does not fit the model's observations."""
+    sizes = observation_inputs(model)
+    keys = list(sizes) if isinstance(sizes, dict) else None
+    if keys is None:
+        return "observation" if observation_key is None else observation_key
+    if observation_key is None:
+        return {key: key for key in keys}
+    if not (isinstance(observation_key, Mapping) and all(key in observation_key for key in keys)):
+        raise ValueError(
+            f"this {model.type_name} reads dict observations ({describe_keys(keys)}): expected observation_key None "
+            f"(the tensordict entries of those names) or a mapping from each of them to a tensordict key, got {observation_key!r}"
+        )
+    return {key: observation_key[key] for key in keys}
 
 
 def carry_keys(model: rt.Model) -> list[str]:
@@ -58,10 +88,13 @@ def carry_keys(model: rt.Model) -> list[str]:
     return [f"{CARRY_PREFIX}_{name}" for name in carry_shapes(model)]
 
 
-def actor(model: rt.Model, observation_key: str = "observation", action_spec: Any = None, **kwargs: Any) -> ProbabilisticActor:
+def actor(model: rt.Model, observation_key: ObservationKey = None, action_spec: Any = None, **kwargs: Any) -> ProbabilisticActor:
     """A ``ProbabilisticActor`` sampling ``model``'s policy: writes ``action``
     and its log-probability (``return_log_prob=True``), and for a recurrent
-    model the next carry under ``"next"``. ``kwargs`` go to ``ProbabilisticActor``."""
+    model the next carry under ``"next"``. ``observation_key``: the tensordict
+    entry of the observation (default ``"observation"``), or for dict
+    observations a mapping from each observation key to its entry (default:
+    the entries named by the keys). ``kwargs`` go to ``ProbabilisticActor``."""
     params = (RecurrentPolicyParameters if carry_shapes(model) else PolicyParameters)(model, observation_key)
     if model.discrete:
         distribution_class, distribution_kwargs = ModelCategorical, {}
@@ -79,8 +112,9 @@ def actor(model: rt.Model, observation_key: str = "observation", action_spec: An
     )
 
 
-def value_operator(model: rt.Model, observation_key: str = "observation") -> "Value":
-    """A TorchRL value operator writing ``state_value`` ``(*batch, 1)``."""
+def value_operator(model: rt.Model, observation_key: ObservationKey = None) -> "Value":
+    """A TorchRL value operator writing ``state_value`` ``(*batch, 1)``
+    (``observation_key`` as in :func:`actor`)."""
     return Value(model, observation_key)
 
 
@@ -130,17 +164,19 @@ class ModelCategorical(Categorical):
 class _ModelModule(TensorDictModuleBase):
     """Runs the model on a tensordict, one step or (in recurrent mode) over time."""
 
-    def __init__(self, model: rt.Model, observation_key: str) -> None:
+    def __init__(self, model: rt.Model, observation_key: ObservationKey) -> None:
         super().__init__()
         self.model = model
-        self.observation_key = observation_key
+        self.observation_key = observation_entries(model, observation_key)
         self.carry_keys = carry_keys(model)
-        self.in_keys = [observation_key, *self.carry_keys, *(["is_init"] if self.carry_keys else [])]
+        entries = list(self.observation_key.values()) if isinstance(self.observation_key, dict) else [self.observation_key]
+        self.in_keys = [*entries, *self.carry_keys, *(["is_init"] if self.carry_keys else [])]
 
     def evaluate(self, td: TensorDictBase) -> tuple[Any, torch.Tensor, tuple[torch.Tensor, ...]]:
         """``(pi, value, next carry)`` for ``td``; the carry is empty for a
         feed-forward model and in recurrent mode."""
-        x = td.get(self.observation_key)
+        where = self.observation_key
+        x = {key: td.get(entry) for key, entry in where.items()} if isinstance(where, dict) else td.get(where)
         if not self.carry_keys:
             pi, value = self.model(x)
             return pi, value, ()
@@ -160,7 +196,7 @@ class PolicyParameters(_ModelModule):
     """Writes the policy's parameters (``loc``, ``scale`` or ``logits``) and,
     stepping a recurrent model, the next carry under ``"next"``."""
 
-    def __init__(self, model: rt.Model, observation_key: str = "observation") -> None:
+    def __init__(self, model: rt.Model, observation_key: ObservationKey = None) -> None:
         super().__init__(model, observation_key)
         self.parameter_keys = ["logits"] if model.discrete else ["loc", "scale"]
         self.out_keys = [*self.parameter_keys, *(("next", key) for key in self.carry_keys)]
@@ -188,7 +224,7 @@ class RecurrentPolicyParameters(PolicyParameters):
 class Value(_ModelModule):
     """Writes ``state_value`` ``(*batch, 1)``."""
 
-    def __init__(self, model: rt.Model, observation_key: str = "observation") -> None:
+    def __init__(self, model: rt.Model, observation_key: ObservationKey = None) -> None:
         super().__init__(model, observation_key)
         self.out_keys = ["state_value"]
 

@@ -41,7 +41,8 @@ _sigmoid = NUMPY_ACTIVATIONS["sigmoid"]
 
 def forward(config: ModelConfig, params: Params, x: np.ndarray, carry: Any = None) -> dict[str, Any]:
     """One call of the model ``config`` describes, with canonical ``params``, on
-    observations ``x`` ``(..., obs)``; a recurrent model takes one step from
+    observations ``x`` ``(..., obs)`` (dict observations: a mapping key ->
+    ``(..., size)``, the actor reading one key, the critic another); a recurrent model takes one step from
     ``carry`` (the LSTM's ``(c, h)``, the MinGRU's ``h``; zeros if None).
 
     Returns ``value`` ``(..., 1)``; ``logits`` (discrete, normalised to
@@ -49,9 +50,7 @@ def forward(config: ModelConfig, params: Params, x: np.ndarray, carry: Any = Non
     space applied to ``loc``) ``(..., A)``; and for a recurrent model the new ``carry``.
     """
     p = {k: np.asarray(v, np.float64) for k, v in params.items()}
-    x = np.asarray(x, np.float64)
-    if "normalizer.mean" in p:
-        x = (x - p["normalizer.mean"]) / p["normalizer.std"]
+    x, critic_x = _inputs(config, p, x)
     act = NUMPY_ACTIVATIONS.get(config.activation)
     if act is None:
         raise ValueError(f"no numpy reference for activation {config.activation!r}; known: {sorted(NUMPY_ACTIVATIONS)}")
@@ -62,7 +61,7 @@ def forward(config: ModelConfig, params: Params, x: np.ndarray, carry: Any = Non
         out["value"] = _linear(p, "critic", actor)
     elif kind == "ActorCritic":
         actor = _mlp(p, "actor_torso", len(config.actor_architecture), act, x)[0]
-        critic, head = _mlp(p, "critic", len(config.critic_architecture), act, x)
+        critic, head = _mlp(p, "critic", len(config.critic_architecture), act, critic_x)
         out["value"] = _linear(p, f"critic.layers.{head}", critic)
     elif kind == "LSTMActorCritic":
         c, h = (np.zeros((*x.shape[:-1], *s)) for s in config.carry_shapes().values()) if carry is None else carry
@@ -94,6 +93,19 @@ def forward(config: ModelConfig, params: Params, x: np.ndarray, carry: Any = Non
     out["scale"] = scale + config.min_std
     out["loc"], out["deterministic"] = mu, squash(config.action_space, mu)
     return out
+
+
+def _inputs(config: ModelConfig, p: Params, x: Any) -> tuple[np.ndarray, np.ndarray]:
+    """What the actor and what the critic read, normalised: the observation
+    (twice), or with dict observations each one's key (``normalizer.<key>.*``)."""
+
+    def read(key: str | None) -> np.ndarray:
+        value = np.asarray(x if key is None else x[key], np.float64)
+        prefix = "normalizer" if key is None else f"normalizer.{key}"
+        return (value - p[f"{prefix}.mean"]) / p[f"{prefix}.std"] if f"{prefix}.mean" in p else value
+
+    keys = config.observation_keys  # the actor's key first, the critic's last
+    return (read(None),) * 2 if keys is None else (read(keys[0]), read(keys[-1]))  # type: ignore[return-value]
 
 
 def lstm_step(p: Params, c: np.ndarray, h: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,6 +13,8 @@ named and laid out by a runtime contract (``rlmodels.export.signature``)::
     action, value, c_out, h_out = policy(observation, c, h, reset)   # rlmodels, LSTMActorCritic
     actions, h_out, c_out = policy(obs, h_in, c_in)                  # isaaclab, LSTMActorCritic
 
+An ``ActorCritic`` reading dict observations takes one input per key it reads,
+named by the key, in place of ``observation`` (``rlmodels`` contract only).
 The batch size is dynamic. Every file carries its manifest
 (``rlmodels.manifest``; ``rlmodels inspect FILE``): model type and metadata,
 sizes, the action space, the contract, inputs and outputs with shapes and dtypes,

@@ -28,8 +28,9 @@ from rlmodels_common.intermediates import recording
 
 from ..manifest import carry_shapes
 from .signature import Signature
+from .signature import observation as observation_of
 
-__all__ = ["Deployed", "deployed"]
+__all__ = ["Deployed", "deployed", "nonfinite_flags"]
 
 MEAN_HEADS = {"MinGRUActorCritic": "fused_head"}
 """The submodule whose output starts with the mean or logits, by model type
@@ -53,7 +54,7 @@ class Deployed(torch.nn.Module):
         self.register_buffer("box_half", None if box is None else box[1], persistent=False)
 
     def forward(self, *inputs: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        observation = inputs[0]
+        observation = observation_of(self.sig, inputs)
         carry = from_entries(self._carry_in(inputs)) if self.carry_shapes else None
         heads: list[torch.Tensor] = []
 
@@ -87,7 +88,7 @@ class Deployed(torch.nn.Module):
             elif port.role == "carry":
                 out.append(self._layout(port.carry, new[port.carry], inward=False))
             else:  # nonfinite
-                out.append(~torch.isfinite(observation).all(dim=-1))
+                out.append(nonfinite_flags(observation))
         return tuple(out)
 
     def _carry_in(self, inputs: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
@@ -120,6 +121,16 @@ class Deployed(torch.nn.Module):
         if self.box_center is not None:
             return self.box_center + self.box_half * torch.tanh(mean)
         return self.model.bij(mean)
+
+
+def nonfinite_flags(observation: torch.Tensor | dict[str, torch.Tensor]) -> torch.Tensor:
+    """``(B,)`` True where an environment's observation (any key's, with dict
+    observations) holds a NaN or an infinity."""
+    arrays = list(observation.values()) if isinstance(observation, dict) else [observation]
+    flags = [~torch.isfinite(a).all(dim=-1) for a in arrays]
+    for more in flags[1:]:
+        flags[0] = flags[0] | more
+    return flags[0]
 
 
 def _box_constants(model: Any) -> tuple[torch.Tensor, torch.Tensor] | None:

@@ -7,6 +7,9 @@ Two contracts name and lay out the same step:
   mean, std | logits][, c_out, h_out | h_out]``; carries batch-major, ``(B, H)``
   for the LSTM's ``c`` and ``h``, ``(B, num_layers, H)`` for the MinGRU's ``h``;
   ``reset`` ``(B,)`` bool zeroes the incoming carry where an episode starts.
+  An ``ActorCritic`` reading dict observations takes one input per key it
+  reads instead of ``observation``, named by the key (``state``,
+  ``privileged_state``: ``(B, size)`` each).
 - ``isaaclab``: the names and layout Isaac Lab's ``export_policy_as_onnx`` and
   rsl_rl's ``OnPolicyRunner.export_policy_to_onnx`` write: ``obs[, h_in, c_in |
   h_in]`` -> ``actions[, h_out, c_out | h_out]``, carries layer-major
@@ -28,9 +31,11 @@ from typing import Any
 import numpy as np
 
 from ..formats import CONTRACTS
-from ..manifest import carry_shapes, describe
+from rlmodels_common.observations import describe_keys
 
-__all__ = ["CONTRACTS", "BATCH", "Port", "Signature", "signature", "manifest", "manifest_text", "example_inputs"]
+from ..manifest import carry_shapes, describe, observation_inputs
+
+__all__ = ["CONTRACTS", "BATCH", "Port", "Signature", "example_inputs", "manifest", "manifest_text", "observation", "signature"]
 
 BATCH = "batch"
 """The symbolic batch dimension in the manifest's shapes."""
@@ -49,6 +54,8 @@ class Port:
     ``std``, ``logits`` or ``nonfinite``."""
     carry: str | None = None
     """For a carry port, the model's carry entry (``c`` or ``h``)."""
+    key: str | None = None
+    """For an observation port of dict observations, the observation key."""
 
     @property
     def batch_axis(self) -> int:
@@ -85,14 +92,17 @@ def signature(model: Any, contract: str = "rlmodels", stochastic: bool = False, 
     """The :class:`Signature` of ``model`` exported under ``contract`` (see the module doc)."""
     if contract not in CONTRACTS:
         raise ValueError(f"expected contract one of {list(CONTRACTS)}, got {contract!r}")
-    meta, carry = model.metadata, carry_shapes(model)
+    meta, carry, sizes = model.metadata, carry_shapes(model), observation_inputs(model)
     dtype, A, discrete = meta["dtype"], meta["action_space_size"], meta["discrete"]
     action_shape = (BATCH,) if discrete else (BATCH, A)
     action_dtype = "int64" if discrete else dtype
     head = [Port("logits", (BATCH, A), dtype, "logits")] if discrete else [
         Port("mean", (BATCH, A), dtype, "mean"), Port("std", (BATCH, A), dtype, "std")]  # fmt: skip
     if contract == "rlmodels":
-        inputs = [Port("observation", (BATCH, meta["observation_space_size"]), dtype, "observation")]
+        if isinstance(sizes, dict):  # dict observations: one input per key, named by it
+            inputs = [Port(key, (BATCH, n), dtype, "observation", key=key) for key, n in sizes.items()]
+        else:
+            inputs = [Port("observation", (BATCH, sizes), dtype, "observation")]
         inputs += [Port(n, (BATCH, *s), dtype, "carry", n) for n, s in carry.items()]
         inputs += [Port("reset", (BATCH,), "bool", "reset")] if carry else []
         outputs = [Port("action", action_shape, action_dtype, "action"), Port("value", (BATCH, 1), dtype, "value")]
@@ -105,17 +115,37 @@ def signature(model: Any, contract: str = "rlmodels", stochastic: bool = False, 
                 "the isaaclab contract carries the deterministic actions only (as rsl_rl's exporter writes them); "
                 "export with the rlmodels contract for the policy's mean and std or logits"
             )
+        if isinstance(sizes, dict):
+            raise ValueError(
+                "the isaaclab contract has one observation input, obs (as Isaac Lab's and rsl_rl's exporters write it); "
+                f"this {model.type_name} reads dict observations ({describe_keys(list(sizes))}): export with the rlmodels "
+                "contract, which takes one input per key"
+            )
         # rsl_rl's order: h before c; nn.LSTM / nn.GRU layout: (num_layers, batch, features)
         order = sorted(carry, key=lambda n: n != "h")
         layered = {n: (*carry[n][:-1], BATCH, carry[n][-1]) if len(carry[n]) > 1 else (1, BATCH, carry[n][0]) for n in order}
-        inputs = [Port("obs", (BATCH, meta["observation_space_size"]), dtype, "observation")]
+        inputs = [Port("obs", (BATCH, sizes), dtype, "observation")]
         inputs += [Port(f"{n}_in", layered[n], dtype, "carry", n) for n in order]
         outputs = [Port("actions", action_shape, action_dtype, "action")]
         outputs += [Port(f"{n}_out", layered[n], dtype, "carry", n) for n in order]
         nonfinite = "obs_nonfinite"
     if check_finite:
         outputs.append(Port(nonfinite, (BATCH,), "bool", "nonfinite"))
+    clash = sorted({p.name for p in inputs} & {p.name for p in outputs})
+    if clash:
+        raise ValueError(
+            f"the observation keys {clash} are also names of the exported file's outputs {[p.name for p in outputs]}; "
+            "a file's input and output names must differ: rename the keys (actor_observation_key, critic_observation_key "
+            "and the normalizer.<key> parameters)"
+        )
     return Signature(contract, tuple(inputs), tuple(outputs), stochastic, check_finite)
+
+
+def observation(sig: Signature, args: tuple[Any, ...]) -> Any:
+    """The model's observation among a file's inputs ``args`` (in the order of
+    ``sig.inputs``): the one observation, or with dict observations a dict by key."""
+    ports = [(p, a) for p, a in zip(sig.inputs, args) if p.role == "observation"]
+    return ports[0][1] if ports[0][0].key is None else {p.key: a for p, a in ports}
 
 
 def manifest(model: Any, format: str, sig: Signature, tune_batch: int | None = None) -> dict[str, Any]:

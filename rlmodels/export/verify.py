@@ -24,7 +24,8 @@ import rlmodels_torch as rt
 from ..formats import format_for
 from ..manifest import carry_shapes, read_manifest
 from . import runners
-from .signature import Signature, example_inputs, signature
+from .deploy import nonfinite_flags
+from .signature import Signature, example_inputs, observation, signature
 
 __all__ = ["Verification", "verify", "reference"]
 
@@ -55,8 +56,9 @@ def reference(model: Any, sig: Signature, args: tuple[torch.Tensor, ...]) -> lis
         if sig.layer_major:  # (num_layers, B, H) -> the model's (B, H) or (B, num_layers, H)
             a = a[0] if len(shape) == 1 else a.permute(1, 0, 2)
         carry.append(a if reset is None else a.masked_fill(reset.reshape(-1, *(1,) * len(shape)), 0.0))
+    x = observation(sig, args)
     with torch.no_grad():
-        pi, value, new = model.step(args[0], from_entries(tuple(carry)) if shapes else None)
+        pi, value, new = model.step(x, from_entries(tuple(carry)) if shapes else None)
     new = dict(zip(shapes, entries(new)))
     normal = None if model.discrete else pi.base_dist.base_dist
     out = []
@@ -68,7 +70,7 @@ def reference(model: Any, sig: Signature, args: tuple[torch.Tensor, ...]) -> lis
             out.append({
                 "action": lambda: rt.deterministic_action(pi), "value": lambda: value, "logits": lambda: pi.logits,
                 "mean": lambda: normal.loc, "std": lambda: normal.scale,
-                "nonfinite": lambda: ~torch.isfinite(args[0]).all(-1),
+                "nonfinite": lambda: nonfinite_flags(x),
             }[port.role]())  # fmt: skip
     return [t.detach().numpy() for t in out]
 

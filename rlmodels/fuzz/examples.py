@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from rlmodels.parity import ProbeInputs, SequenceInputs, StepInputs, compare
 from rlmodels.strategies import near, probe_inputs, weights
 from rlmodels_common.carry import entries, from_entries
+from rlmodels_common.observations import map_observation
 
 from .targets import Target
 
@@ -57,7 +58,7 @@ def examples(target: Target, initial: dict[str, np.ndarray] | None, carry_shape:
 def _scaled(inputs: ProbeInputs, factor: float) -> ProbeInputs:
     if factor == 1.0:
         return inputs
-    scale = lambda s: dataclasses.replace(s, observation=s.observation * factor)  # noqa: E731
+    scale = lambda s: dataclasses.replace(s, observation=map_observation(lambda a: a * factor, s.observation))  # noqa: E731
     sequence = None if inputs.sequence is None else scale(inputs.sequence)
     return dataclasses.replace(inputs, steps=tuple(scale(s) for s in inputs.steps), sequence=sequence)
 

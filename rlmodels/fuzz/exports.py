@@ -34,7 +34,8 @@ def verify_export(config: Any, target: Target, models: Any, example: Any) -> str
         path = Path(config.workdir) / "exports" / f"{target.group}-w{config.number}.{config.export}"
         path.parent.mkdir(parents=True, exist_ok=True)
         _written[target.group] = path = export(model, path, config.export)
-    pick = zlib.crc32(example.inputs.steps[0].observation.tobytes())
+    x = example.inputs.steps[0].observation
+    pick = zlib.crc32(b"".join(a.tobytes() for a in (x.values() if isinstance(x, dict) else [x])))
     result = verify(model, path, config.export, batches=(BATCHES[pick % len(BATCHES)],), seed=pick)
     if result.ok:
         return None

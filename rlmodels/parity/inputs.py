@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from rlmodels_common.configs import builtin_config
+from rlmodels_common.observations import random_observation
 
 BOUND_OFFSETS = (-1e-6, -1e-7, 0.0, 1e-7, 1e-6, 1e-3)
 """How far past an upper bound (negative: inside) probe actions are placed."""
@@ -51,7 +52,8 @@ DEFAULT_LAYOUT = Layout()
 class StepInputs:
     """One single-step call.
 
-    ``observation`` ``(*b, obs)``; ``action`` ``(*b, A)`` (continuous) or ``(*b,)``
+    ``observation`` ``(*b, obs)`` (dict observations: a dict key -> ``(*b,
+    size)``, one per key of ``observation_space_size``); ``action`` ``(*b, A)`` (continuous) or ``(*b,)``
     ints (discrete) to score with ``log_prob``; ``noise`` ``(*b, A)``: standard
     normal base noise (continuous) or Gumbel noise (discrete) to draw a sample
     from; ``reset``: None or a ``(b[0],)`` bool mask applied with
@@ -125,6 +127,8 @@ def nudge(a: np.ndarray, dtype: str, rng: np.random.Generator) -> np.ndarray:
 
 def _cast(inputs: Any, dtype: str, rng: np.random.Generator | None = None) -> Any:
     def rounded(a: Any) -> Any:
+        if isinstance(a, dict):  # dict observations, key by key
+            return {k: rounded(v) for k, v in a.items()}
         if a is None or a.dtype.kind != "f":
             return a
         return (np.asarray(a, dtype) if rng is None else nudge(a, dtype, rng)).astype(np.float64)
@@ -200,7 +204,7 @@ def random_step(
     reset = rng.random(batch[0]) < reset_probability if batch and reset_probability > 0 else None
     action = actions(metadata, batch, rng)
     return StepInputs(
-        observation=rng.standard_normal((*batch, metadata["observation_space_size"])),
+        observation=random_observation(metadata["observation_space_size"], batch, rng),
         action=action,
         noise=noise,
         reset=reset,

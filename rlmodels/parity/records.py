@@ -8,6 +8,8 @@ from typing import Iterator
 
 import numpy as np
 
+from rlmodels_common.observations import map_observation
+
 from .inputs import ProbeInputs, StepInputs
 
 OUTPUTS = (
@@ -71,10 +73,12 @@ def segments(inputs: ProbeInputs) -> Iterator[tuple[int, list[StepInputs]]]:
 
 
 def _signature(step: StepInputs) -> tuple:
-    return step.observation.shape, step.action.shape, step.reset is None
+    return map_observation(np.shape, step.observation), step.action.shape, step.reset is None
 
 
 def stacked(steps: list[StepInputs], name: str) -> np.ndarray | None:
     """The field ``name`` of ``steps`` stacked along a new leading axis (None if unset)."""
     values = [getattr(s, name) for s in steps]
+    if isinstance(values[0], dict):  # dict observations, key by key
+        return {k: np.stack([v[k] for v in values]) for k in values[0]}
     return None if values[0] is None else np.stack(values)

@@ -93,10 +93,12 @@ def _arrays(inputs: ProbeInputs, dtype: str) -> Arrays:
     """The probe inputs as a pytree of arrays: floats in ``dtype``, one entry per
     stackable run of steps (see ``records.segments``)."""
 
-    def cast(a: np.ndarray | None) -> jax.Array | None:
+    def cast(a: Any) -> Any:
         # Cast in numpy: a cast on the device would compile one more op per shape.
         if a is None:
             return None
+        if isinstance(a, dict):  # dict observations, key by key
+            return {k: cast(v) for k, v in a.items()}
         return jax.device_put(a.astype({"f": dtype, "i": np.int32}.get(a.dtype.kind, a.dtype), copy=False))
 
     runs = [

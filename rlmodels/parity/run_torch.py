@@ -17,6 +17,7 @@ from torch.distributions import Categorical
 import rlmodels_torch
 from rlmodels_common.carry import entries, from_entries, map_carry
 from rlmodels_common.intermediates import recording
+from rlmodels_common.observations import map_observation
 from rlmodels_torch import Model, deterministic_action
 
 from .inputs import ProbeInputs, SequenceInputs, StepInputs
@@ -59,12 +60,12 @@ def _stack(values: list[Tensors]) -> dict[str, np.ndarray]:
 
 
 def _call(model: Model, step: StepInputs, kind: torch.dtype, stages: bool) -> tuple[Tensors, Tensors]:
-    x = torch.as_tensor(step.observation, dtype=kind)
+    x = _observation(step.observation, kind)
     action = _action(model, step.action, kind)
     with recording() if stages else contextlib.nullcontext({}) as found:
         pi, value = model(x)
     outputs = _outputs(model, pi, value, action, torch.as_tensor(step.noise, dtype=kind))
-    if step.reset is not None:
+    if step.reset is not None:  # recurrent models only, which read arrays
         model.reset(tuple(x.shape), mask=step.reset)
     if model.carry is not None:
         outputs["carry"] = _stacked(model.carry)
@@ -95,7 +96,7 @@ def _sequence(model: Model, seq: SequenceInputs, kind: torch.dtype, stages: bool
 def _gradients(model: Model, inputs: ProbeInputs, kind: torch.dtype) -> dict[str, np.ndarray]:
     target: StepInputs | SequenceInputs = inputs.sequence if inputs.sequence is not None else inputs.steps[inputs.gradient_step]
     action = _action(model, target.action if target.gradient_action is None else target.gradient_action, kind)
-    x = torch.as_tensor(target.observation, dtype=kind)
+    x = _observation(target.observation, kind)
     model.zero_grad(set_to_none=True)
     if isinstance(target, SequenceInputs):
         pi, value = model(x, sequence=True, done=target.done, initial_carry=_unstacked(target.initial_carry, kind))
@@ -115,6 +116,11 @@ def _stacked(carry: Any) -> torch.Tensor:
 def _unstacked(stacked: np.ndarray | None, kind: torch.dtype) -> Any:
     """The carry a model takes, from its stacked entries (None stays None)."""
     return None if stacked is None else from_entries(tuple(torch.as_tensor(stacked, dtype=kind)))
+
+
+def _observation(x: Any, kind: torch.dtype) -> Any:
+    """An observation (or with dict observations each key's) as a tensor of ``kind``."""
+    return map_observation(lambda a: torch.as_tensor(a, dtype=kind), x)
 
 
 def _action(model: Model, action: np.ndarray, kind: torch.dtype) -> torch.Tensor:

@@ -84,10 +84,14 @@ def draw_config(
     sizes: Sequence[int] = (3, 5),
     widths: Sequence[int] = (4, 7),
     max_layers: int = 2,
+    dict_observations: bool | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The configuration space, stated once for both ways of choosing in it:
     the common arguments here, each model's own from its configuration's
-    fields (``rlmodels_common.configs``: what each field ``draw``s)."""
+    fields (``rlmodels_common.configs``: what each field ``draw``s), and for
+    an ``ActorCritic`` dict observations (one draw in four, unless
+    ``dict_observations`` says): the actor reading ``state``, the critic
+    ``privileged_state`` or ``state`` too (``privileged_state`` then unread)."""
     model_type = choose.one_of(list(model_types))
     is_discrete = choose.one_of([False, True]) if discrete is None else discrete
     action_size = choose.one_of([1, 2, 3])
@@ -116,6 +120,11 @@ def draw_config(
             meta[field.name] = choose.one_of([c for c in choices if cell_types is None or c in cell_types])
         else:
             meta[field.name] = jsonable(field.default)
+    if model_type == "ActorCritic" and (
+        choose.one_of([False, False, False, True]) if dict_observations is None else dict_observations
+    ):  # fmt: skip
+        meta["observation_space_size"] = {"state": meta["observation_space_size"], "privileged_state": choose.one_of(list(sizes))}
+        meta |= {"actor_observation_key": "state", "critic_observation_key": choose.one_of(["privileged_state", "state"])}
     return model_type, meta
 
 

@@ -33,6 +33,8 @@ except ImportError:  # pragma: no cover - depends on the environment
 
     raise ImportError(f"rlmodels.strategies needs hypothesis; install it with {install_hint('test')}") from None
 
+from rlmodels_common.observations import map_observation
+
 from .inputs import DEFAULT_LAYOUT, Layout, ProbeInputs, SequenceInputs, StepInputs, carry_entries, random_sequence, random_step
 from .space import ACTION_SPACES, MODEL_TYPES, draw_action_space, draw_config, draw_layout, random_configs
 
@@ -94,6 +96,8 @@ def model_configs(draw: st.DrawFn, **kwargs: Any) -> tuple[str, dict[str, Any]]:
     """``(model_type, metadata)`` of a built-in model. Keywords narrow the space:
     ``model_types``, ``discrete``, ``action_space_kinds``, ``actor_sigma_head``,
     ``activations``, ``cell_types``, ``dtype``, ``sizes`` (observation sizes),
+    ``dict_observations`` (an ActorCritic reading dict observations; drawn, one
+    in four, if None),
     ``widths`` (layer, LSTM and MinGRU sizes), ``max_layers`` (MLP layers; MinGRU
     layers up to one more); ``None`` ones are drawn.
     Architectures may be empty."""
@@ -186,8 +190,10 @@ def _run_resets(batch: tuple[int, ...], k: int, rng: np.random.Generator, probab
 def _near_step(draw: st.DrawFn, step: StepInputs) -> StepInputs:
     """``step`` with drawn changes to its observation, noise and reset mask;
     actions stay where the pattern put them (on, near and past the bounds)."""
+    x = step.observation
+    observation = {k: draw(near(v, 2.0), label=k) for k, v in x.items()} if isinstance(x, dict) else draw(near(x, 2.0))
     return StepInputs(
-        observation=draw(near(step.observation, 2.0)),
+        observation=observation,
         action=step.action,
         noise=draw(near(step.noise, 1.0)),
         reset=None if step.reset is None else draw(near(step.reset, 1.0)),
@@ -196,4 +202,5 @@ def _near_step(draw: st.DrawFn, step: StepInputs) -> StepInputs:
 
 
 def _index(run: StepInputs, i: int) -> StepInputs:
-    return StepInputs(run.observation[i], run.action[i], run.noise[i], None if run.reset is None else run.reset[i], None)
+    observation = map_observation(lambda a: a[i], run.observation)
+    return StepInputs(observation, run.action[i], run.noise[i], None if run.reset is None else run.reset[i], None)

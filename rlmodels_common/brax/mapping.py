@@ -5,6 +5,10 @@ paths to our canonical names (see docs/brax.md for what Brax computes).
 - the observation normaliser: ``normalize_observations`` with its ``mean`` and
   ``std`` as ``normalizer.mean`` / ``normalizer.std`` (applied only where
   Brax's config says so: ``ppo.train`` saves statistics either way);
+- dict observations: ``policy_obs_key`` / ``value_obs_key`` as
+  ``actor_observation_key`` / ``critic_observation_key``, the sizes of those
+  two keys as ``observation_space_size``, and each one's statistics as
+  ``normalizer.<key>.mean`` / ``.std`` (other keys' statistics are dropped);
 - the policy's MLP (``hidden_i``, ``LayerNorm_i``; the normal head's trunk
   ``MLP_0/...``) as ``actor_torso.layers.*`` (``actor_layer_norm`` where
   Brax has LayerNorms), the value's as ``critic.layers.*``;
@@ -74,21 +78,17 @@ class Imported:
 def convert(source: BraxSource) -> Imported:
     """Map a Brax policy read by ``read_brax`` to ours, checking every entry
     against the config. Raises ``BraxError`` naming what does not fit (an
-    activation we do not compute, dict observations, a distributional critic,
+    activation we do not compute, an observation that is not flat, a distributional critic,
     missing or unexpected parameters, shapes contradicting each other)."""
     cfg, where = source.config, source.description
     if source.value_params is None:
         raise BraxError(f"{where} holds no value parameters; import the (normaliser, policy, value) tuple ppo.train returns")
     if cfg.kwarg("use_distributional_critic"):
         raise BraxError(f"{where}: a distributional critic (use_distributional_critic) is not supported")
-    if isinstance(cfg.observation_shape, dict):
-        raise BraxError(f"{where}: dict observations ({sorted(cfg.observation_shape)}) are not supported yet")
-    if len(cfg.observation_shape) != 1:
-        raise BraxError(f"{where}: expected flat observations (one axis), got shape {cfg.observation_shape}")
     activation = BRAX_ACTIVATIONS.get(cfg.activation)
     if activation is None:
         raise BraxError(f"{where}: activation {cfg.activation!r} is none we compute; supported: {sorted(BRAX_ACTIVATIONS)}")
-    A, obs = cfg.action_size, cfg.observation_shape[0]
+    A, (obs, keys) = cfg.action_size, _observations(where, cfg.observation_shape, cfg.policy_obs_key, cfg.value_obs_key)
     tensors: dict[str, np.ndarray] = {}
     mapped: list[tuple[str, str]] = []
     dropped: list[tuple[str, str]] = []
@@ -99,6 +99,8 @@ def convert(source: BraxSource) -> Imported:
 
     policy, value = dict(source.policy_params), dict(source.value_params)
     options: dict[str, Any] = {"activation": activation, "initializer": "lecun_uniform"}
+    if keys is not None:
+        options |= {"actor_observation_key": cfg.policy_obs_key, "critic_observation_key": cfg.value_obs_key}
     if cfg.distribution_type == "tanh_normal":
         widths, actor_ln = _mlp(policy, "params/", "actor_torso", lambda b, o, a: take(f"1/{b}", o, a), final=True)
         head = policy.pop(f"params/hidden_{len(widths)}/kernel"), policy.pop(f"params/hidden_{len(widths)}/bias")
@@ -125,10 +127,14 @@ def convert(source: BraxSource) -> Imported:
     if leftover:
         raise BraxError(f"{where}: parameters the {cfg.distribution_type} policy does not explain: {leftover}")
     if cfg.normalize_observations:
-        mean, std = source.normalizer.statistics()
         dtype = tensors["actor_mu.kernel"].dtype
-        take("0/mean", "normalizer.mean", mean.astype(dtype))
-        take("0/std", "normalizer.std", std.astype(dtype))
+        for key in keys or (None,):
+            mean, std = source.normalizer.statistics(key)
+            brax, ours = ("", "normalizer") if key is None else (f"/{key}", f"normalizer.{key}")
+            take(f"0/mean{brax}", f"{ours}.mean", mean.astype(dtype))
+            take(f"0/std{brax}", f"{ours}.std", std.astype(dtype))
+        unread = [k for k in source.normalizer.keys or () if k not in (keys or ())]
+        dropped += [(f"0/mean/{k}, 0/std/{k}", f"statistics of the observation key {k!r}, which neither network reads") for k in unread]
         dropped += [("0/summed_variance, 0/count, 0/std_eps", "running statistics for updating mean and std; the policy applies mean and std")]
     else:
         dropped += [("0 (the normaliser)", "normalize_observations is false: Brax's networks do not apply it, though ppo.train saved it")]
@@ -142,6 +148,22 @@ def convert(source: BraxSource) -> Imported:
         raise BraxError(f"{where}: {e}") from None
     _check_shapes(where, config, tensors)
     return Imported(source, config, tensors, tuple(mapped), tuple(dropped))
+
+
+def _observations(
+    where: str, shape: tuple[int, ...] | dict[str, tuple[int, ...]], policy_key: str, value_key: str
+) -> tuple[int | dict[str, int], tuple[str, ...] | None]:
+    """Our ``observation_space_size`` and the observation keys the networks read
+    (None for array observations, where Brax ignores the keys); each flat."""
+    if not isinstance(shape, dict):
+        if len(shape) != 1:
+            raise BraxError(f"{where}: expected flat observations (one axis), got shape {shape}")
+        return shape[0], None
+    keys = tuple(dict.fromkeys((policy_key, value_key)))
+    for key in keys:
+        if len(shape[key]) != 1:
+            raise BraxError(f"{where}: expected flat observations (one axis) under {key!r}, got shape {shape[key]}")
+    return {key: shape[key][0] for key in keys}, keys
 
 
 def _mlp(params: dict[str, np.ndarray], prefix: str, ours: str, take: Any, final: bool) -> tuple[list[int], bool]:

@@ -24,7 +24,7 @@ from ..activations import ACTIVATIONS, DEFAULT_ACTIVATION
 from ..dtypes import SUPPORTED_DTYPES
 from ..errors import CheckpointError
 from ..factory import normalize_key, unknown_name_message
-from .fields import AT_LEAST_ZERO, FLAG, POSITIVE, POSITIVE_INT, frozen, jsonable, kind_of, maybe, one_of, option
+from .fields import AT_LEAST_ZERO, FLAG, OBSERVATION_SIZE, POSITIVE, POSITIVE_INT, frozen, jsonable, kind_of, maybe, one_of, option
 
 __all__ = ["FREE", "KnownNames", "ModelConfig", "Shapes", "action_space_entry", "linear_shapes"]
 
@@ -73,10 +73,14 @@ class ModelConfig:
     as ``(x - mean) / std`` with the statistics ``normalizer.mean`` and
     ``normalizer.std`` ``(obs,)``, saved with the parameters, not trained.
     These options mean nothing to a discrete policy, which ignores them.
+
+    ``observation_space_size`` is an int; a family that reads dict
+    observations (``dict_observations``) also takes a mapping key -> size.
     """
 
     model_type: ClassVar[str]
-    observation_space_size: int = option(POSITIVE_INT)
+    dict_observations: ClassVar[bool] = False
+    observation_space_size: int | dict[str, int] = option(OBSERVATION_SIZE)
     action_space_size: int = option(POSITIVE_INT)
     activation: str | Callable[..., Any] = DEFAULT_ACTIVATION
     action_space: Any = None
@@ -96,6 +100,12 @@ class ModelConfig:
                 object.__setattr__(self, field.name, kind.convert(field.name, value))
         if not (isinstance(self.activation, str) or callable(self.activation)):
             raise TypeError(f"expected an activation name or callable, got {type(self.activation).__name__}")
+        if isinstance(self.observation_space_size, dict) and not self.dict_observations:
+            raise ValueError(
+                f"{self.model_type} takes array observations: expected observation_space_size a positive integer, "
+                f"got {self.observation_space_size!r}; only ActorCritic reads dict observations "
+                "(with actor_observation_key and critic_observation_key)"
+            )
         object.__setattr__(self, "action_space", self._checked_action_space())
 
     def _checked_action_space(self) -> dict[str, Any] | None:
@@ -156,7 +166,9 @@ class ModelConfig:
         """A model constructor's signature: the two sizes, ``key``, then every
         other field keyword-only with its default, then ``extra`` (torch's ``device``)."""
         P = inspect.Parameter
-        sizes = [P(name, P.POSITIONAL_OR_KEYWORD, annotation="int") for name in ("observation_space_size", "action_space_size")]
+        observation = "int | Mapping[str, int]" if cls.dict_observations else "int"
+        sizes = [P("observation_space_size", P.POSITIONAL_OR_KEYWORD, annotation=observation),
+                 P("action_space_size", P.POSITIONAL_OR_KEYWORD, annotation="int")]  # fmt: skip
         options = [
             P(f.name, P.KEYWORD_ONLY, default=f.default, annotation=f.type)
             for f in dataclasses.fields(cls)
@@ -221,10 +233,25 @@ class ModelConfig:
         A = self.action_space_size
         shapes = linear_shapes("actor_mu", features, A) if mean else {}
         if self.normalize_observations:
-            shapes |= {"normalizer.mean": (self.observation_space_size,), "normalizer.std": (self.observation_space_size,)}
+            shapes |= self.normalizer_shapes()
         if not self.discrete:
             shapes |= linear_shapes("actor_sigma.layers.0", features, A) if self.actor_sigma_head else {self.std_parameter: (1, A)}
         return shapes
+
+    def normalizer_shapes(self) -> Shapes:
+        """The observation normaliser's statistics: ``normalizer.mean`` and
+        ``normalizer.std`` ``(obs,)``, or with dict observations
+        ``normalizer.<key>.mean`` and ``.std`` for each key a torso reads."""
+        keys, sizes = self.observation_keys, self.observation_space_size
+        if keys is None:
+            return {"normalizer.mean": (sizes,), "normalizer.std": (sizes,)}  # type: ignore[dict-item]
+        return {f"normalizer.{key}.{name}": (sizes[key],) for key in keys for name in ("mean", "std")}  # type: ignore[index]
+
+    @property
+    def observation_keys(self) -> tuple[str, ...] | None:
+        """The keys of dict observations the model reads, in the order its inputs
+        take them; None for array observations."""
+        return None
 
     @property
     def std_parameter(self) -> str:

@@ -21,6 +21,8 @@ __all__ = [
     "DRAWS",
     "FLAG",
     "NUMBER",
+    "OBSERVATION_KEY",
+    "OBSERVATION_SIZE",
     "POSITIVE",
     "POSITIVE_INT",
     "SIZES",
@@ -41,6 +43,29 @@ def positive_int(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ValueError(f"expected {name} to be a positive integer, got {value!r}")
     return int(value)
+
+
+def observation_size(name: str, value: Any) -> int | dict[str, int]:
+    """An observation size: a positive int, or (dict observations) a non-empty
+    mapping key -> positive int, keys non-empty strings without ``.`` (they
+    become parts of parameter names)."""
+    if not isinstance(value, Mapping):
+        return positive_int(name, value)
+    if not value:
+        raise ValueError(f"expected {name} to be a positive integer or a non-empty mapping key -> positive integer, got {{}}")
+    for key in value:
+        _check_key("observation keys to be non-empty strings without '.'", key)
+    return {key: positive_int(f"{name}[{key!r}]", size) for key, size in value.items()}
+
+
+def _check_key(expected: str, key: Any) -> str:
+    if not (isinstance(key, str) and key and "." not in key):
+        raise ValueError(f"expected {expected}, got {key!r}")
+    return key
+
+
+def _observation_key(name: str, key: Any) -> str:
+    return _check_key(f"{name} to be a non-empty string without '.' or null", key)
 
 
 def layer_sizes(name: str, sizes: Any) -> tuple[int, ...]:
@@ -132,6 +157,10 @@ FLAG = Kind(lambda name, value: bool(value), _check_flag)
 NUMBER = Kind(_number, _check_number)
 AT_LEAST_ZERO = Kind(_at_least_zero, _json(_at_least_zero))
 POSITIVE = Kind(_positive, _json(_positive))
+OBSERVATION_SIZE = Kind(observation_size, observation_size)
+"""An observation size, or one per key of dict observations (JSON: an object)."""
+OBSERVATION_KEY = Kind(_observation_key, _observation_key)
+"""A key of dict observations (use with :func:`maybe`)."""
 SIZES = Kind(layer_sizes, _check_sizes)
 """Layer sizes or a leading shape: a sequence of positive integers, possibly empty."""
 

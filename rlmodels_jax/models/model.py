@@ -15,7 +15,6 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from rlmodels_common.carry import nonfinite
 from rlmodels_common.checkpoint_format import check_tensors
 from rlmodels_common.configs import KnownNames, ModelConfig
 from rlmodels_common.factory import Factory
@@ -26,8 +25,9 @@ from ..action_spaces import ActionSpace, lift
 from ..activations import ACTIVATIONS, resolve_activation
 from ..distributions import Transformed
 from ..dtypes import dtype_name
-from .layers import Normalizer, Sequential, Statistic, linear
-from .trainer import JaxdemAttributes
+from .layers import Sequential, Statistic, linear
+from .observations import make_normalizer, read
+from .jaxdem_trainer import JaxdemAttributes
 
 Policy = Transformed | distrax.Categorical
 
@@ -64,7 +64,8 @@ class Model(Factory, JaxdemAttributes, nnx.Module):
     def __init__(self, observation_space_size: int, action_space_size: int, key: nnx.Rngs | int, **options: Any) -> None:
         """A built-in model: ``options`` are its configuration's fields (see ``config_class``)."""
         config = self._configure(observation_space_size, action_space_size, options)
-        self.normalizer = Normalizer(config.observation_space_size, self.dtype) if config.normalize_observations else None
+        self.observation_keys = config.observation_keys
+        self.normalizer = make_normalizer(config)
         self._build(config, as_rngs(key))
         self._init_state()
 
@@ -268,14 +269,8 @@ class Model(Factory, JaxdemAttributes, nnx.Module):
             record("bij.forward", self.bij.forward(mu))
         return Transformed(distrax.MultivariateNormalDiag(mu, std), self.bij)
 
-    def _observation(self, x: jax.Array | np.ndarray) -> jax.Array:
-        """``x`` as an array of the model's dtype, checked to be ``(..., obs_dim)``."""
-        x = jnp.asarray(x, dtype=self.dtype)
-        if x.ndim == 0 or x.shape[-1] != self.obs_dim:
-            raise ValueError(f"expected observation last dim {self.obs_dim}, got {tuple(x.shape)}")
-        if self.check_finite and not isinstance(x, jax.core.Tracer):
-            nonfinite(np.asarray(x))
-        return x if self.normalizer is None else record("normalizer", self.normalizer(x))
+    _observation = read
+    """``x`` checked, cast and normalised as the torsos take it (``observations.read``)."""
 
 
 def as_rngs(key: nnx.Rngs | int) -> nnx.Rngs:

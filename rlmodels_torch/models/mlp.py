@@ -59,7 +59,12 @@ class ActorCritic(Model):
     """Separate MLP torsos for the policy and the value
     (``rlmodels_common.configs.ActorCriticConfig``).
 
-    Same calling convention and outputs as :class:`SharedActorCritic`.
+    Same calling convention and outputs as :class:`SharedActorCritic`; with
+    dict observations (``actor_observation_key`` and ``critic_observation_key``
+    set) ``x`` is a mapping key -> ``(..., size)``: the actor torso reads
+    ``x[actor_observation_key]``, the critic ``x[critic_observation_key]``
+    (one batch shape; other keys are ignored), each normalised with its own
+    statistics (``normalizer.<key>.mean`` / ``.std``).
     Attributes: ``config``, ``actor_torso`` (``Sequential``), ``critic`` (the
     critic torso *and* its scalar head: ``Sequential`` ending in ``Linear(., 1)``),
     ``actor_mu``, ``actor_sigma``, ``log_std``, ``bij``, ``discrete``.
@@ -69,15 +74,18 @@ class ActorCritic(Model):
 
     def _build(self, config: Any, key: torch.Generator) -> None:
         layers = dict(activation=self.activation, scale=config.in_scale, dtype=config.dtype, init=config.initializer)
-        self.actor_torso = mlp("actor_torso", self.obs_dim, config.actor_architecture, key, layer_norm=config.actor_layer_norm, **layers)
+        actor, critic = config.actor_observation_size, config.critic_observation_size
+        self.actor_torso = mlp("actor_torso", actor, config.actor_architecture, key, layer_norm=config.actor_layer_norm, **layers)
         self.critic = mlp(
-            "critic", self.obs_dim, config.critic_architecture, key, layer_norm=config.critic_layer_norm,
+            "critic", critic, config.critic_architecture, key, layer_norm=config.critic_layer_norm,
             value_scale=config.critic_scale, **layers,
         )  # fmt: skip
         self._init_heads(config.actor_features, config.actor_scale, key, config.initializer)
 
-    def _forward(self, x: torch.Tensor) -> tuple[Policy, torch.Tensor]:
-        return self._policy(self.actor_torso(x)), self.critic(x)
+    def _forward(self, x: Any) -> tuple[Policy, torch.Tensor]:
+        if self.observation_keys is None:
+            return self._policy(self.actor_torso(x)), self.critic(x)
+        return self._policy(self.actor_torso(x[0])), self.critic(x[1])  # dict observations: (actor's, critic's)
 
 
 def mlp(

@@ -13,7 +13,6 @@ from torch import nn
 from torch.distributions import Categorical, Independent, Normal
 
 from rlmodels_common.checkpoint_format import check_tensors
-from rlmodels_common.carry import nonfinite
 from rlmodels_common.configs import KnownNames, ModelConfig
 from rlmodels_common.factory import Factory
 from rlmodels_common.initialization import SIGMA_HEAD_BIAS, SIGMA_HEAD_SCALE
@@ -23,7 +22,8 @@ from ..action_spaces import ActionSpace, lift
 from ..activations import ACTIVATIONS, resolve_activation
 from ..distributions import Transformed
 from ..dtypes import TORCH_DTYPES, dtype_name
-from .layers import Normalizer, Sequential, canonical_tensors, linear, load_canonical
+from .layers import Sequential, canonical_tensors, linear, load_canonical
+from .observations import make_normalizer, read
 
 Policy = Transformed | Categorical
 
@@ -63,7 +63,8 @@ class Model(Factory, nn.Module):
     ) -> None:  # fmt: skip
         """A built-in model: ``options`` are its configuration's fields (see ``config_class``)."""
         config = self._configure(observation_space_size, action_space_size, options)
-        self.normalizer = Normalizer(config.observation_space_size, config.dtype) if config.normalize_observations else None
+        self.observation_keys = config.observation_keys
+        self.normalizer = make_normalizer(config)
         self._build(config, as_generator(key))
         self._init_state()
         if device is not None:  # drawn on the CPU, where the generator is, then moved
@@ -269,18 +270,8 @@ class Model(Factory, nn.Module):
             record("bij.forward", self.bij(mu))
         return Transformed(Independent(Normal(mu, std, validate_args=False), 1, validate_args=False), self.bij)
 
-    def _observation(self, x: torch.Tensor | np.ndarray) -> torch.Tensor:
-        """``x`` as a tensor of the model's dtype and device, checked to be ``(..., obs_dim)``."""
-        weight = self._like()
-        if not isinstance(x, torch.Tensor):
-            x = torch.as_tensor(x, dtype=weight.dtype, device=weight.device)
-        elif x.dtype != weight.dtype or x.device != weight.device:
-            x = x.to(dtype=weight.dtype, device=weight.device)
-        if x.ndim == 0 or x.shape[-1] != self.obs_dim:
-            raise ValueError(f"expected observation last dim {self.obs_dim}, got {tuple(x.shape)}")
-        if self.check_finite:
-            nonfinite(x.detach().cpu().numpy())
-        return x if self.normalizer is None else record("normalizer", self.normalizer(x))
+    _observation = read
+    """``x`` checked, cast and normalised as the torsos take it (``observations.read``)."""
 
     def _like(self) -> torch.Tensor:
         """A parameter holding the model's dtype and device (inputs and carries are cast to them)."""

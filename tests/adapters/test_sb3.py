@@ -159,3 +159,48 @@ def test_a_brax_policy_keeps_training_in_sb3():
     assert all(np.isfinite(v).all() for v in after.values())
     assert any(not np.array_equal(before[k], after[k]) for k in before)
     np.testing.assert_array_equal(after["normalizer.mean"], before["normalizer.mean"])  # statistics are not trained
+
+
+class DictRandomWalk(gym.Env):
+    """Playground-style dict observations around the normaliser's statistics:
+    each key ``mean + std z``, actions in [-1, 1]."""
+
+    def __init__(self, statistics: dict[str, tuple[np.ndarray, np.ndarray]], act: int) -> None:
+        self.observation_space = gym.spaces.Dict({
+            k: gym.spaces.Box(-np.inf, np.inf, mean.shape, np.float32) for k, (mean, _) in statistics.items()})  # fmt: skip
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (act,), np.float32)
+        self.statistics, self.rng = statistics, np.random.default_rng(0)
+
+    def observe(self) -> dict[str, np.ndarray]:
+        return {k: (m + s * self.rng.standard_normal(m.shape)).astype(np.float32) for k, (m, s) in self.statistics.items()}
+
+    def reset(self, *, seed=None, options=None):
+        return self.observe(), {}
+
+    def step(self, action):
+        return self.observe(), -float(np.sum(np.square(action))), bool(self.rng.random() < 0.05), False, {}
+
+
+def test_a_dict_observation_brax_policy_keeps_training_in_sb3():
+    """MuJoCo Playground's split inputs: the actor reads ``state``, the critic
+    ``privileged_state``; SB3 keeps the dict (its DictRolloutBuffer) and the
+    model reads each key."""
+    data = __import__("pathlib").Path(__file__).parents[1] / "brax" / "data" / "dict_obs"
+    model = rt.from_brax(data / "params.pkl", config=next((data / "run").glob("*/ppo_network_config.json")))
+    before = model.canonical_params()
+    keys = ("state", "privileged_state")
+    env = DictRandomWalk({k: (before[f"normalizer.{k}.mean"], before[f"normalizer.{k}.std"]) for k in keys}, 2)
+    algo = PPO(rsb3.Policy, env, policy_kwargs={"model": model}, n_steps=64, batch_size=32, n_epochs=2, seed=0, device="cpu")
+    algo.learn(128)
+    after = algo.policy.model.canonical_params()
+    assert algo.logger.name_to_value["train/n_updates"] > 0
+    assert all(np.isfinite(v).all() for v in after.values())
+    assert any(not np.array_equal(before[k], after[k]) for k in before if k.startswith("critic."))
+    np.testing.assert_array_equal(after["normalizer.privileged_state.std"], before["normalizer.privileged_state.std"])
+    obs = env.observe()
+    action, _ = algo.predict(obs, deterministic=True)
+    with torch.no_grad():
+        want = rt.deterministic_action(algo.policy.model({k: torch.as_tensor(v)[None] for k, v in obs.items()})[0])
+    np.testing.assert_allclose(action, want[0].numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"expected a Dict observation space with Box\(\.\., \(19,\)\) under 'privileged_state'"):
+        PPO(rsb3.Policy, DictRandomWalk({"state": (before["normalizer.state.mean"],) * 2}, 2), policy_kwargs={"model": model})

@@ -154,3 +154,24 @@ def test_feed_forward_models_have_no_carry():
     mingru = rt.load(checkpoint("pendulum_mingru"))
     assert rtrl.carry_keys(mingru) == ["recurrent_state_h"]
     assert rtrl.primer(mingru).primers["recurrent_state_h"].shape == (2, 16)
+
+
+def test_a_dict_observation_model_reads_its_keys_from_the_tensordict():
+    model = rt.ActorCritic(
+        {"state": 3, "privileged_state": 5}, 2, key=0, actor_architecture=[4], critic_architecture=[6],
+        actor_observation_key="state", critic_observation_key="privileged_state",
+    )  # fmt: skip
+    td = TensorDict({"state": torch.randn(7, 3), "privileged_state": torch.randn(7, 5)}, batch_size=[7])
+    actor, critic = rtrl.actor(model), rtrl.value_operator(model)
+    assert set(actor.in_keys) >= {"state", "privileged_state"} and set(critic.in_keys) == {"state", "privileged_state"}
+    with torch.no_grad(), set_exploration_type(ExplorationType.DETERMINISTIC):
+        actor(td)
+        critic(td)
+        pi, value = model({"state": td["state"], "privileged_state": td["privileged_state"]})
+    assert_agree(td["action"], rt.deterministic_action(pi))
+    assert_agree(td["state_value"], value)
+    renamed = rtrl.value_operator(model, observation_key={"state": ("obs", "s"), "privileged_state": ("obs", "p")})
+    assert renamed.in_keys == [("obs", "s"), ("obs", "p")]
+    with pytest.raises(ValueError, match=r"reads dict observations \(keys 'state' and 'privileged_state'\): expected "
+                       r"observation_key None .* or a mapping from each of them to a tensordict key, got 'observation'"):
+        rtrl.actor(model, observation_key="observation")

@@ -16,14 +16,15 @@ from rlmodels_common.reference import forward
 from rlmodels_common.tolerances import tolerance
 
 DATA = Path(__file__).parents[1] / "brax" / "data"
-CASES = sorted(p.name for p in DATA.iterdir() if p.name != "dict_obs")
+CASES = sorted(p.name for p in DATA.iterdir())
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_reference_forward_on_the_mapped_parameters_is_braxs(case):
     want = np.load(DATA / case / "expected.npz")
     imported = convert(read_brax(DATA / case / "run"))
-    got = forward(imported.config, imported.tensors, want["obs"])
+    keys = [k.removeprefix("obs.") for k in want.files if k.startswith("obs.")]
+    got = forward(imported.config, imported.tensors, {k: want[f"obs.{k}"] for k in keys} if keys else want["obs"])
     tol = tolerance("float64")
     for ours, brax in (("loc", "loc"), ("scale", "scale"), ("deterministic", "deterministic_action")):
         assert tol.error(got[ours], want[f"f64.{brax}"]) <= 1, (case, ours)
@@ -83,5 +84,19 @@ def test_import_brax_writes_prints_and_proves_the_import(capsys, tmp_path):
 def test_import_brax_bad_input_writes_nothing(capsys, tmp_path):
     from rlmodels.cli import EXIT_BAD_INPUT, main
 
-    assert main(["import-brax", str(DATA / "dict_obs" / "run"), "-o", str(tmp_path / "p")]) == EXIT_BAD_INPUT
-    assert "dict observations" in capsys.readouterr().err and not (tmp_path / "p").exists()
+    run = tmp_path / "run"
+    shutil.copytree(DATA / "dict_obs" / "run", run)
+    for path in run.glob("*/ppo_network_config.json"):  # a key the observations do not have
+        path.write_text(path.read_text().replace('"value_obs_key": "privileged_state"', '"value_obs_key": "pixels"'))
+    assert main(["import-brax", str(run), "-o", str(tmp_path / "p")]) == EXIT_BAD_INPUT
+    assert "value_obs_key is 'pixels', not one of the observation keys" in capsys.readouterr().err
+    assert not (tmp_path / "p").exists()
+
+
+def test_import_brax_proves_a_dict_observation_policy(capsys, tmp_path):
+    from rlmodels.cli import EXIT_OK, main
+
+    assert main(["import-brax", str(DATA / "dict_obs" / "run"), "-o", str(tmp_path / "p")]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "0/std/privileged_state" in text and "normalizer.privileged_state.std" in text
+    assert "the imported model agrees with the Brax policy" in text

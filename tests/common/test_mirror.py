@@ -20,8 +20,12 @@ def public_names(package):
     raise AssertionError(f"{package}/__init__.py has no __all__")
 
 
+JAX_ONLY = {"models/jaxdem_trainer.py"}
+"""What JaxDEM's trainers (JAX programs) read of a model: nothing in torch reads it."""
+
+
 def test_module_trees_match():
-    assert modules("rlmodels_jax") == modules("rlmodels_torch")
+    assert sorted(set(modules("rlmodels_jax")) - JAX_ONLY) == modules("rlmodels_torch")
 
 
 def test_public_names_match():
