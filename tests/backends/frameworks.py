@@ -25,6 +25,8 @@ class Backend:
     other: str
     """The other framework's name (``from_<other>`` imports it lazily)."""
     rb: ModuleType
+    array_class: type
+    """The framework's array (``jax.Array``, ``torch.Tensor``)."""
     array_type: str
     """The class name errors give for one of this framework's arrays."""
     compiles_per_shape: bool
@@ -49,6 +51,10 @@ class Backend:
     def numpy(a: Any) -> np.ndarray:
         """Any array or tensor as a numpy copy (a later in-place update of ``a`` does not show)."""
         return a.detach().cpu().numpy().copy() if hasattr(a, "detach") else np.array(a)
+
+    def dtype(self, name: str) -> Any:
+        """The framework's dtype named ``name`` (``"float32"``)."""
+        raise NotImplementedError
 
     def dtype_repr(self, name: str) -> str:
         """How this framework prints dtype ``name`` (``"int32"``) in an error."""

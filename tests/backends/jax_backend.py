@@ -21,12 +21,15 @@ def _join(path: tuple[Any, ...]) -> str:
 
 class JaxBackend(Backend):
     name, other, rb = "jax", "torch", rlmodels_jax
-    array_type, key_type = "ArrayImpl", "nnx.Rngs"
+    array_class, array_type, key_type = jax.Array, "ArrayImpl", "nnx.Rngs"
     compiles_per_shape = True
     categorical, gaussian_type = distrax.Categorical, distrax.MultivariateNormalDiag
 
     def array(self, a: Any, dtype: str = "float32") -> jax.Array:
         return jnp.asarray(a, dtype)
+
+    def dtype(self, name: str) -> jnp.dtype:
+        return jnp.dtype(name)
 
     def float64(self) -> ContextManager[Any]:
         return jax.enable_x64(True)

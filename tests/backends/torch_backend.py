@@ -16,12 +16,15 @@ from tests.backends.frameworks import Backend
 
 class TorchBackend(Backend):
     name, other, rb = "torch", "jax", rlmodels_torch
-    array_type, key_type = "Tensor", "a torch.Generator"
+    array_class, array_type, key_type = torch.Tensor, "Tensor", "a torch.Generator"
     compiles_per_shape = False
     categorical, gaussian_type = Categorical, Independent
 
     def array(self, a: Any, dtype: str = "float32") -> torch.Tensor:
         return torch.as_tensor(np.asarray(a), dtype=getattr(torch, dtype))
+
+    def dtype(self, name: str) -> torch.dtype:
+        return getattr(torch, name)
 
     def dtype_repr(self, name: str) -> str:
         return f"torch.{name}"
