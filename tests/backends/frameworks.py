@@ -52,6 +52,10 @@ class Backend:
         """Any array or tensor as a numpy copy (a later in-place update of ``a`` does not show)."""
         return a.detach().cpu().numpy().copy() if hasattr(a, "detach") else np.array(a)
 
+    def where(self, condition: Any, a: Any, b: Any) -> Any:
+        """``a`` where ``condition`` else ``b``, elementwise (the framework's ``where``)."""
+        raise NotImplementedError
+
     def dtype(self, name: str) -> Any:
         """The framework's dtype named ``name`` (``"float32"``)."""
         raise NotImplementedError

@@ -28,6 +28,9 @@ class JaxBackend(Backend):
     def array(self, a: Any, dtype: str = "float32") -> jax.Array:
         return jnp.asarray(a, dtype)
 
+    def where(self, condition: Any, a: Any, b: Any) -> jax.Array:
+        return jnp.where(condition, a, b)
+
     def dtype(self, name: str) -> jnp.dtype:
         return jnp.dtype(name)
 

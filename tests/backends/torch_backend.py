@@ -23,6 +23,9 @@ class TorchBackend(Backend):
     def array(self, a: Any, dtype: str = "float32") -> torch.Tensor:
         return torch.as_tensor(np.asarray(a), dtype=getattr(torch, dtype))
 
+    def where(self, condition: Any, a: Any, b: Any) -> torch.Tensor:
+        return torch.where(torch.as_tensor(condition), a, b)
+
     def dtype(self, name: str) -> torch.dtype:
         return getattr(torch, name)
 
