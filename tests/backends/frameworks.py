@@ -98,6 +98,10 @@ class Backend:
         """The number of trainable numbers the framework holds for ``model``."""
         raise NotImplementedError
 
+    def grad(self, f: Callable[..., Any], *args: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The gradient of the scalar ``f(*args)`` by each of ``args`` (float32 arrays)."""
+        raise NotImplementedError
+
     def gradients(self, loss: Callable[[Any], Any], model: Any) -> dict[str, np.ndarray]:
         """The gradient of ``loss(model)`` (a scalar) by every parameter, under
         the canonical names."""
@@ -127,6 +131,10 @@ class Backend:
 
     def inverse(self, bij: Any, y: Any) -> Any:
         """The inverse map on ``y``, called as the framework calls it."""
+        raise NotImplementedError
+
+    def forward_log_det(self, bij: Any, x: Any) -> Any:
+        """log|det J| of the forward map at ``x``, by the framework's usual method."""
         raise NotImplementedError
 
     def forward_log_dets(self, bij: Any, x: Any) -> dict[str, Any]:

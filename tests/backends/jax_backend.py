@@ -48,6 +48,10 @@ class JaxBackend(Backend):
     def trainable_size(self, model: Any) -> int:
         return sum(var.get_value().size for _, var in nnx.to_flat_state(nnx.state(model, nnx.Param)))
 
+    def grad(self, f: Callable[..., Any], *args: np.ndarray) -> tuple[np.ndarray, ...]:
+        grads = jax.grad(f, argnums=tuple(range(len(args))))(*(jnp.asarray(a, jnp.float32) for a in args))
+        return tuple(np.asarray(g) for g in grads)
+
     def gradients(self, loss: Callable[[Any], Any], model: Any) -> dict[str, np.ndarray]:
         grads = nnx.to_flat_state(nnx.grad(loss)(model))
         return {_join(path): np.asarray(var.get_value()) for path, var in grads}
@@ -69,6 +73,9 @@ class JaxBackend(Backend):
 
     def inverse(self, bij: Any, y: Any) -> jax.Array:
         return bij.inverse(y)
+
+    def forward_log_det(self, bij: Any, x: Any) -> jax.Array:
+        return bij.forward_log_det_jacobian(x)
 
     def forward_log_dets(self, bij: Any, x: Any) -> dict[str, jax.Array]:
         return {"forward_log_det_jacobian": bij.forward_log_det_jacobian(x), "forward_and_log_det": bij.forward_and_log_det(x)[1]}

@@ -41,6 +41,11 @@ class TorchBackend(Backend):
     def trainable_size(self, model: Any) -> int:
         return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
+    def grad(self, f: Callable[..., Any], *args: np.ndarray) -> tuple[np.ndarray, ...]:
+        tensors = [torch.tensor(a, dtype=torch.float32, requires_grad=True) for a in args]
+        f(*tensors).backward()
+        return tuple(t.grad.numpy() for t in tensors)
+
     def gradients(self, loss: Callable[[Any], Any], model: Any) -> dict[str, np.ndarray]:
         model.zero_grad()
         loss(model).backward()
@@ -64,6 +69,9 @@ class TorchBackend(Backend):
 
     def inverse(self, bij: Any, y: Any) -> torch.Tensor:
         return bij.inv(y)
+
+    def forward_log_det(self, bij: Any, x: Any) -> torch.Tensor:
+        return bij.forward_and_log_det(x)[1]
 
     def forward_log_dets(self, bij: Any, x: Any) -> dict[str, torch.Tensor]:
         y, log_det = bij.forward_and_log_det(x)
