@@ -57,7 +57,7 @@ class Backend:
         raise NotImplementedError
 
     def dtype(self, name: str) -> Any:
-        """The framework's dtype named ``name`` (``"float32"``)."""
+        """The framework's spelling of dtype ``name`` (``jnp.float32``, ``torch.float32``)."""
         raise NotImplementedError
 
     def dtype_repr(self, name: str) -> str:

@@ -31,8 +31,8 @@ class JaxBackend(Backend):
     def where(self, condition: Any, a: Any, b: Any) -> jax.Array:
         return jnp.where(condition, a, b)
 
-    def dtype(self, name: str) -> jnp.dtype:
-        return jnp.dtype(name)
+    def dtype(self, name: str) -> Any:
+        return getattr(jnp, name)
 
     def float64(self) -> ContextManager[Any]:
         return jax.enable_x64(True)
