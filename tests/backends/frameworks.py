@@ -30,7 +30,7 @@ class Backend:
     array_type: str
     """The class name errors give for one of this framework's arrays."""
     compiles_per_shape: bool
-    """Eager calls compile once per new shape: tests draw few shapes (see ``strategies.sizes``)."""
+    """Eager calls compile once per new shape: tests draw few shapes (see ``builders.sizes``)."""
     key_type: str
     """How the key type error names the framework's random key."""
     categorical: type

@@ -191,9 +191,9 @@ def single_steps(backend, model, x, done, carry=None):
     return np.stack(values)
 
 
-@given(with_carry=st.booleans(), with_done=st.booleans(), seed=st.integers(0, 2**16), data=st.data())
-def test_sequence_with_done_equals_single_steps_with_masked_resets(backend, with_carry, with_done, seed, data):
-    T, batch = data.draw(sizes(backend, 1, 8), label="T"), data.draw(batch_shapes(backend), label="batch")
+def check_sequence_equals_single_steps(backend, T, batch, seed, with_carry, with_done):
+    """Sequence mode over ``T`` steps at ``batch`` (with random resets if
+    ``with_done``, else ``done=None``) equals stepping with masked resets."""
     model = lstm(backend, action_space=backend.rb.Box(-1.0, 1.0))
     randomize(model, seed)
     rng = np.random.default_rng(seed)
@@ -202,7 +202,7 @@ def test_sequence_with_done_equals_single_steps_with_masked_resets(backend, with
     carry = tuple(backend.array(rng.standard_normal((2, *batch, 5)))) if with_carry else None
     model.reset((7, 4))  # the sequence must not depend on (or touch) the persistent carry
     before = backend.numpy(model.carry[0])
-    with backend.no_grad():  # without done, torch runs its fused nn.LSTM path
+    with backend.no_grad():  # without done (and gradients), torch runs its fused nn.LSTM path
         pi, value, final = model(x, sequence=True, done=done if with_done else None, initial_carry=carry, return_carry=True)
         np.testing.assert_array_equal(backend.numpy(model.carry[0]), before)
         want = single_steps(backend, model, x, done, carry)
@@ -210,6 +210,12 @@ def test_sequence_with_done_equals_single_steps_with_masked_resets(backend, with
     for got, stepped_ in zip(final, model.carry):  # the final carry is where stepping ends
         assert_agree(backend.numpy(got), backend.numpy(stepped_))
     assert pi.batch_shape == (T, *batch) and value.shape == (T, *batch, 1)
+
+
+@given(with_carry=st.booleans(), seed=st.integers(0, 2**16), data=st.data())
+def test_sequence_with_done_equals_single_steps_with_masked_resets(backend, with_carry, seed, data):
+    T, batch = data.draw(sizes(backend, 1, 8), label="T"), data.draw(batch_shapes(backend), label="batch")
+    check_sequence_equals_single_steps(backend, T, batch, seed, with_carry, with_done=True)
 
 
 def test_an_unbatched_carry_resets_on_a_single_flag(backend):

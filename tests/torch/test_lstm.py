@@ -1,12 +1,16 @@
 """LSTMActorCritic in torch: the carry in buffers, the one trainable bias,
-Flax's input-kernel initialisation, the fused nn.LSTM path, carries from
-inference mode (the shared contract is in tests/backends/test_lstm.py)."""
+Flax's input-kernel initialisation, the fused nn.LSTM path (sequence mode
+without done), carries from inference mode (the shared contract is in
+tests/backends/test_lstm.py)."""
 
 import numpy as np
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.agree import assert_agree
-from tests.backends.builders import build, observations, randomize
+from tests.backends.builders import batch_shapes, build, observations, randomize, sizes
+from tests.backends.test_lstm import check_sequence_equals_single_steps
 from tests.backends.torch_backend import BACKEND
 
 
@@ -34,6 +38,12 @@ def test_input_kernel_is_lecun_normal_truncated_at_two_sigma():
     std = np.sqrt(1.0 / 64)
     assert abs(kernel.std() / std - 1) < 0.05  # lecun: variance 1 / fan_in
     assert np.abs(kernel).max() <= 2 * std / 0.8796256610342398 + 1e-6  # truncated at 2 of the raw sigma
+
+
+@given(with_carry=st.booleans(), seed=st.integers(0, 2**16), data=st.data())
+def test_the_fused_sequence_without_done_equals_single_steps(with_carry, seed, data):
+    T, batch = data.draw(sizes(BACKEND, 1, 8), label="T"), data.draw(batch_shapes(BACKEND), label="batch")
+    check_sequence_equals_single_steps(BACKEND, T, batch, seed, with_carry, with_done=False)
 
 
 def test_fused_and_stepped_sequences_agree_on_two_dimensional_batches():
