@@ -1,4 +1,4 @@
-"""Transformed (analytic entropy, log_prob, sampling) and deterministic_action."""
+"""Transformed (analytic entropy, log_prob) and deterministic_action."""
 
 import re
 
@@ -37,17 +37,6 @@ def test_log_prob_inverts_with_the_clipped_inverse(backend):
     want = gaussian(backend, np.zeros(2), np.ones(2)).log_prob(x) + log_det
     np.testing.assert_allclose(backend.numpy(pi.log_prob(y)), backend.numpy(want), rtol=1e-7)
     assert np.isfinite(backend.numpy(pi.log_prob(y)))
-
-
-@pytest.mark.parametrize("space", ["Free", "Box", "MaxNorm"])
-@pytest.mark.parametrize("sample_shape", [(), (5,)])
-def test_sampling_draws_what_the_base_gaussian_draws_through_the_action_space(backend, space, sample_shape):
-    rb = backend.rb
-    bij = rb.lift({"Free": rb.Free(), "Box": rb.Box(-1.0, 3.0), "MaxNorm": rb.MaxNorm(2.0)}[space])
-    got = backend.sample(rb.Transformed(gaussian(backend, MEAN, STD), bij), seed=7, sample_shape=sample_shape)
-    want = backend.forward(bij, backend.sample(gaussian(backend, MEAN, STD), seed=7, sample_shape=sample_shape))
-    np.testing.assert_array_equal(backend.numpy(got), backend.numpy(want))
-    assert got.shape == (*sample_shape, 2, 2)
 
 
 def test_free_log_prob_is_the_gaussian_log_density(backend):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.agree import assert_agree
 from tests.backends.builders import batch_shapes, build, observations, randomize, sizes
-from tests.backends.test_lstm import check_sequence_equals_single_steps
+from tests.backends.test_lstm import check_remat_gives_the_same_outputs_and_gradients, check_sequence_equals_single_steps
 from tests.backends.torch_backend import BACKEND
 
 
@@ -44,6 +44,10 @@ def test_input_kernel_is_lecun_normal_truncated_at_two_sigma():
 def test_the_fused_sequence_without_done_equals_single_steps(with_carry, seed, data):
     T, batch = data.draw(sizes(BACKEND, 1, 8), label="T"), data.draw(batch_shapes(BACKEND), label="batch")
     check_sequence_equals_single_steps(BACKEND, T, batch, seed, with_carry, with_done=False)
+
+
+def test_remat_without_done_gives_the_same_outputs_and_gradients():
+    check_remat_gives_the_same_outputs_and_gradients(BACKEND, with_done=False)
 
 
 def test_fused_and_stepped_sequences_agree_on_two_dimensional_batches():
