@@ -16,6 +16,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", INSTALLED, indirect=True)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def backend(request: pytest.FixtureRequest):
+    # Session scope: hypothesis refuses function-scoped fixtures in @given tests.
     return load(request.param)

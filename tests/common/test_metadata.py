@@ -5,7 +5,7 @@ import pytest
 
 from rlmodels_common.checkpoint_format import CheckpointError, read_checkpoint
 from rlmodels_common.configs import BUILT_IN, KnownNames, action_space_entry, jsonable
-from rlmodels_common.contract import check_metadata
+from rlmodels_common.contract import check_metadata, parameter_shapes
 from tests.broken_checkpoints import golden
 
 
@@ -70,3 +70,8 @@ def test_user_registered_names_are_judged_by_their_own_code():
     check_metadata("LSTMActorCritic", {**valid(), "activation": "mine", "action_space": {"type": "Mine", "kwargs": {"a": 1}}}, known)
     with pytest.raises(CheckpointError, match="unknown Model 'MyModel'"):
         check_metadata("MyModel", {"anything": 1})
+
+
+def test_a_user_model_has_no_contract_shapes():
+    with pytest.raises(ValueError, match="'MyModel' is not a built-in model"):
+        parameter_shapes("MyModel", {})

@@ -35,11 +35,17 @@ from flax import nnx
 
 import rlmodels_jax as rj
 from rlmodels_common.tolerances import tolerance
-from tests.jax.builders import MODEL_TYPES, build
+from tests.backends import builders
+from tests.backends.builders import MODEL_TYPES
+from tests.backends.jax_backend import BACKEND
 
 E, AGENTS, T, OBS, ACT = 3, 2, 5, 4, 3
 SPACES = {"free": lambda: rj.Free(), "box_sigma": lambda: rj.Box(-2.0, 2.0), "max_norm": lambda: rj.MaxNorm(1.5)}
 CASES = [(kind, space) for kind in MODEL_TYPES for space in [*SPACES, "discrete"]]
+
+
+def build(kind: str, **kwargs) -> rj.Model:
+    return builders.build(BACKEND, kind, **kwargs)
 
 
 def make(kind: str, space: str, dtype: str = "float32") -> rj.Model:

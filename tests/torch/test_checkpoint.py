@@ -1,195 +1,23 @@
-"""save/load: round trips for every model type and every load error."""
-
-import json
-import os
+"""save/load in torch: the bias pair folded into Flax's one bias, devices and
+nn.Module casts (the shared contract is in tests/backends/test_checkpoint.py)."""
 
 import numpy as np
 import pytest
-import safetensors.numpy
 import torch
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import rlmodels_torch as rt
 from rlmodels_common.carry import entries
-from rlmodels_common.checkpoint_format import CONFIG_FILE, FORMAT_VERSION, WEIGHTS_FILE, CheckpointError
-from rlmodels.cli import EXIT_BAD_INPUT, main
-from tests.broken_checkpoints import EDIT_ERRORS, EDITS, broken, golden
-from tests.torch.builders import MODEL_TYPES, build, configs, observations, randomize
-
-
-def listing(path):
-    return sorted(os.listdir(path))
-
-
-@settings(max_examples=settings.default.max_examples // 2)  # each example writes files: half the profile
-@given(config=configs(), dtype=st.sampled_from(["float32", "float64"]))
-def test_round_trip_restores_metadata_parameters_and_outputs(tmp_path_factory, config, dtype):
-    model_type, kwargs = config
-    path = tmp_path_factory.mktemp("ckpt") / "policy"
-    model = rt.Model.create(model_type, key=3, dtype=dtype, **kwargs)
-    params = randomize(model)
-    assert rt.save(model, path) == path
-    assert listing(path) == [CONFIG_FILE, WEIGHTS_FILE]
-    loaded = rt.load(path)
-    assert type(loaded) is type(model) and loaded.metadata == model.metadata
-    for name, value in loaded.canonical_params().items():
-        np.testing.assert_array_equal(value, params[name])
-        assert value.dtype == params[name].dtype
-    x = observations((2,), obs=kwargs["observation_space_size"])
-    np.testing.assert_array_equal(loaded(x)[1].detach(), model(x)[1].detach())
-
-
-def test_config_is_readable_json_with_format_and_model_type(tmp_path):
-    rt.save(build("LSTMActorCritic", action_space=rt.MaxNorm(2.0)), tmp_path / "p")
-    config = json.loads((tmp_path / "p" / CONFIG_FILE).read_text())
-    assert config["format"] == "rlmodels" and config["format_version"] == FORMAT_VERSION
-    assert config["model_type"] == "LSTMActorCritic"
-    assert config["metadata"]["action_space"] == {"type": "MaxNorm", "kwargs": {"max_norm": 2.0, "eps": 1e-6}}
-    tensors = safetensors.numpy.load_file(str(tmp_path / "p" / WEIGHTS_FILE))
-    assert tensors["cell.dense_i.kernel"].shape == (6, 20)  # JAX layout (in, out), not torch's (out, in)
-
-
-def test_save_replaces_an_existing_checkpoint_and_leaves_no_temporaries(tmp_path):
-    rt.save(build("SharedActorCritic", key=1), tmp_path / "p")
-    second = build("ActorCritic", key=2)
-    rt.save(second, tmp_path / "p")
-    assert listing(tmp_path) == ["p"]
-    assert rt.load(tmp_path / "p").metadata == second.metadata
-
-
-def test_save_refuses_to_overwrite_something_else(tmp_path):
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "notes" / "todo.txt").write_text("keep me")
-    with pytest.raises(CheckpointError, match="refusing to overwrite .*notes: it exists and is not an rlmodels checkpoint"):
-        rt.save(build("SharedActorCritic"), tmp_path / "notes")
-    assert listing(tmp_path / "notes") == ["todo.txt"]
-
-
-def test_unsaveable_model_leaves_nothing_behind(tmp_path):
-    model = build("SharedActorCritic", activation=lambda x: x * 2)
-    with pytest.raises(ValueError, match="is not registered"):
-        rt.save(model, tmp_path / "p")
-    assert listing(tmp_path) == []
-
-
-@pytest.fixture
-def saved(tmp_path):
-    path = tmp_path / "p"
-    rt.save(build("SharedActorCritic"), path)
-    return path
-
-
-def rewrite_config(path, **changes):
-    config = json.loads((path / CONFIG_FILE).read_text())
-    config.update(changes)
-    (path / CONFIG_FILE).write_text(json.dumps(config))
-
-
-def rewrite_tensors(path, change):
-    tensors = safetensors.numpy.load_file(str(path / WEIGHTS_FILE))
-    change(tensors)
-    safetensors.numpy.save_file(tensors, str(path / WEIGHTS_FILE))
-
-
-def assert_load_fails(path, message):
-    before = listing(path.parent), listing(path)
-    with pytest.raises(CheckpointError, match=message):
-        rt.load(path)
-    assert (listing(path.parent), listing(path)) == before
-
-
-def test_unknown_model_type_lists_the_registered_ones(saved):
-    rewrite_config(saved, model_type="Transformer")
-    assert_load_fails(saved, r"unknown Model 'Transformer'; registered: ActorCritic, LSTMActorCritic, MinGRUActorCritic, SharedActorCritic")
-
-
-def test_missing_key(saved):
-    rewrite_tensors(saved, lambda t: t.pop("critic.bias"))
-    assert_load_fails(saved, r"missing keys \['critic.bias'\]")
-
-
-def test_unexpected_key(saved):
-    rewrite_tensors(saved, lambda t: t.update({"critic.scale": np.ones(1, np.float32)}))
-    assert_load_fails(saved, r"unexpected keys \['critic.scale'\]")
-
-
-def test_wrong_shape(saved):
-    rewrite_tensors(saved, lambda t: t.update({"log_std": np.zeros((1, 7), np.float32)}))
-    assert_load_fails(saved, r"'log_std': expected shape \(1, 3\), got \(1, 7\)")
-
-
-def test_wrong_dtype(saved):
-    rewrite_tensors(saved, lambda t: t.update({"log_std": np.zeros((1, 3), np.float64)}))
-    assert_load_fails(saved, r"'log_std': expected dtype float32, got float64")
-
-
-@pytest.mark.parametrize("version", [0, 2, "1"])
-def test_unsupported_format_version(saved, version):
-    rewrite_config(saved, format_version=version)
-    assert_load_fails(saved, rf"unsupported format_version {version!r}; this rlmodels reads version 1")
-
-
-def test_not_an_rlmodels_config(saved):
-    rewrite_config(saved, format="pytorch")
-    assert_load_fails(saved, r"expected format 'rlmodels', got 'pytorch'")
-
-
-def test_truncated_weights(saved):
-    data = (saved / WEIGHTS_FILE).read_bytes()
-    (saved / WEIGHTS_FILE).write_bytes(data[: len(data) // 2])
-    assert_load_fails(saved, r"model.safetensors is corrupt or truncated")
-
-
-def test_truncated_config(saved):
-    text = (saved / CONFIG_FILE).read_text()
-    (saved / CONFIG_FILE).write_text(text[: len(text) // 2])
-    assert_load_fails(saved, r"config.json is corrupt or truncated")
-
-
-def test_missing_files_and_paths(saved, tmp_path):
-    (saved / WEIGHTS_FILE).unlink()
-    assert_load_fails(saved, r"model.safetensors is missing")
-    with pytest.raises(CheckpointError, match="does not exist; a checkpoint is a directory"):
-        rt.load(tmp_path / "nowhere")
-
-
-def test_metadata_with_missing_or_extra_keys(saved):
-    config = json.loads((saved / CONFIG_FILE).read_text())
-    meta = config["metadata"]
-    del meta["in_scale"]
-    meta["dropout_rate"] = 0.1
-    rewrite_config(saved, metadata=meta)
-    assert_load_fails(saved, r"config.json: SharedActorCritic metadata: missing keys \['in_scale'\]; unexpected keys \['dropout_rate'\]; expected exactly action_space, ")
-
-
-def test_metadata_that_no_model_accepts(saved):
-    config = json.loads((saved / CONFIG_FILE).read_text())
-    rewrite_config(saved, metadata={**config["metadata"], "action_space_size": 0})
-    assert_load_fails(saved, r"config.json: SharedActorCritic metadata: expected action_space_size to be a positive integer, got 0")
-
-
-def test_unknown_activation_name(saved):
-    config = json.loads((saved / CONFIG_FILE).read_text())
-    rewrite_config(saved, metadata={**config["metadata"], "activation": "os.system"})
-    assert_load_fails(saved, r"unknown activation 'os.system'")
-
-
-@pytest.mark.parametrize("model_type", MODEL_TYPES)
-def test_carry_is_not_saved(tmp_path, model_type):
-    model = build(model_type)
-    model(observations((3,)))
-    rt.save(model, tmp_path / "p")
-    names = safetensors.numpy.load_file(str(tmp_path / "p" / WEIGHTS_FILE))
-    assert not {"c", "h"} & set(names)
+from tests.backends.builders import MODEL_TYPES, build, observations, randomize
+from tests.backends.torch_backend import BACKEND
+from tests.broken_checkpoints import golden
 
 
 def test_a_torch_trained_bias_pair_is_folded_into_the_flax_bias(tmp_path):
-    model = build("LSTMActorCritic")
+    model = build(BACKEND, "LSTMActorCritic")
     randomize(model)
     with torch.no_grad():
         model.cell.bias_ih.fill_(0.25)  # e.g. weights from a plain torch LSTM
-    x = observations((3,))
+    x = observations(BACKEND, (3,))
     want = model(x)[1].detach()
     rt.save(model, tmp_path / "p")
     loaded = rt.load(tmp_path / "p")
@@ -197,22 +25,12 @@ def test_a_torch_trained_bias_pair_is_folded_into_the_flax_bias(tmp_path):
     np.testing.assert_allclose(loaded(x)[1].detach(), want, rtol=1e-6)
 
 
-@pytest.mark.parametrize("how", sorted(EDITS))
-def test_load_refuses_hand_edits_with_the_message_inspect_gives(capsys, tmp_path, how):
-    path = broken(tmp_path, how)
-    with pytest.raises(CheckpointError) as error:
-        rt.load(path)
-    assert EDIT_ERRORS[how] in str(error.value)
-    assert main(["inspect", str(path)]) == EXIT_BAD_INPUT
-    assert capsys.readouterr().err == f"rlmodels inspect: error: {' '.join(str(error.value).split())}\n"
-
-
 def test_load_places_and_casts_in_one_call():
     path = golden("lstm_box")
     model = rt.load(path, dtype="float64")
     assert model.dtype == "float64" and model.carry[0].dtype == torch.float64
     assert {p.dtype for p in model.parameters()} == {torch.float64}
-    x = observations((3,), obs=5).double()
+    x = observations(BACKEND, (3,), obs=5).double()
     np.testing.assert_array_equal(model(x)[1].detach(), rt.load(path).double()(x)[1].detach())
     meta = rt.load(path, device="meta", dtype=torch.float64)  # a device that is not the CPU, on every machine
     assert {p.device.type for p in meta.parameters()} | {a.device.type for a in meta.carry} == {"meta"}
@@ -221,6 +39,6 @@ def test_load_places_and_casts_in_one_call():
 
 @pytest.mark.parametrize("model_type", MODEL_TYPES)
 def test_constructors_take_a_device(model_type):
-    model = build(model_type, device="meta")
+    model = build(BACKEND, model_type, device="meta")
     assert {p.device.type for p in model.parameters()} == {"meta"}
     assert {a.device.type for a in entries(model.carry)} <= {"meta"}

@@ -4,6 +4,7 @@ size, with the recurrent carry (the LSTM's c and h, the MinGRU's h) and reset
 flags explicit, and carry their manifest. The compiled ``.pt2`` (AOTInductor:
 tens of seconds a compile) is tested in ``tests/deploy`` (tox env ``deploy``)."""
 
+import functools
 import importlib.util
 import re
 import shutil
@@ -24,9 +25,11 @@ from rlmodels.manifest import read_manifest
 from tests.broken_checkpoints import broken, golden
 from rlmodels_common.carry import entries
 from rlmodels_common.contract import carry_shapes
-from tests.torch.builders import MODEL_TYPES, build, configs, randomize
+from tests.backends import builders
+from tests.backends.builders import MODEL_TYPES, RECURRENT, randomize
+from tests.backends.torch_backend import BACKEND
 
-RECURRENT = ["LSTMActorCritic", "MinGRUActorCritic"]
+build = functools.partial(builders.build, BACKEND)
 
 FORMATS = ["onnx", "exported-program", "torchscript"]
 """The formats exported here; ``pt2`` (compiled) in tests/deploy."""
@@ -39,7 +42,7 @@ def names(model, stochastic=False):
 
 @pytest.mark.parametrize("format", FORMATS)
 @settings(max_examples=max(8, settings.default.max_examples // 4))  # each example exports and reloads a file
-@given(config=configs(), stochastic=st.booleans())
+@given(config=builders.configs(BACKEND), stochastic=st.booleans())
 def test_exported_file_agrees_with_eager_torch(tmp_path_factory, format, config, stochastic):
     model_type, kwargs = config
     model = rt.Model.create(model_type, key=0, **kwargs)

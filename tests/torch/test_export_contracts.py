@@ -3,6 +3,7 @@ ONNX graph clean-up, and where exports may write (parent directories, existing
 files, extension case, a missing C++ compiler)."""
 
 import collections
+import functools
 
 import numpy as np
 import onnx
@@ -15,7 +16,11 @@ from rlmodels import export as ex
 from rlmodels.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from rlmodels.manifest import read_manifest
 from tests.broken_checkpoints import golden
-from tests.torch.builders import build, randomize
+from tests.backends import builders
+from tests.backends.builders import randomize
+from tests.backends.torch_backend import BACKEND
+
+build = functools.partial(builders.build, BACKEND)
 
 
 def session(path):

@@ -10,7 +10,7 @@ import rlmodels_torch as rt
 from rlmodels import export as ex
 from rlmodels.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from rlmodels.manifest import read_manifest
-from tests.torch.builders import randomize
+from tests.backends.builders import randomize
 
 
 def dict_model():
