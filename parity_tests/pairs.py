@@ -59,6 +59,15 @@ CASES = tuple(
 )
 """Every model type x policy kind x sigma head x cell type."""
 
+CI_CASES = tuple(CASES[i] for i in (0, 2, 3, 6, 7, 8, 11, 13, 14, 15, 16, 17, 22, 23, 24, 25, 28, 29, 32, 33))
+"""The cases the ``ci`` profile runs (``fuzz`` runs all): every model type with
+every policy kind, each model with and without a sigma head, each policy kind
+with and without one somewhere, both LSTM cells; and the cases the other
+parity tests pick, so that their compiled probes are shared. Their fixed
+configurations still use every activation."""
+
+RUN_CASES = CASES if FUZZ else CI_CASES
+
 RECURRENT = ("LSTMActorCritic", "MinGRUActorCritic")
 
 
@@ -76,8 +85,22 @@ def cells(dtypes: tuple[str, ...] = DTYPES) -> list:
     """``(case, dtype)`` parameters, each marked with its configuration's group."""
     return [
         pytest.param(case, dtype, id=f"{case_id(case)}-{dtype}", marks=group(case_id(case)))
-        for case in CASES
+        for case in RUN_CASES
         for dtype in dtypes
+    ]
+
+
+def directed_cells() -> list:
+    """``(case, dtype, direction)`` parameters. Under ``fuzz`` each cell in both
+    conversion directions; under ``ci`` in one, alternating, so that each case
+    still runs both (one per dtype) and each dtype both: the two directions
+    compare the same computations on the same compiled probe, only the
+    conversion differs, which the conversion tests cover both ways."""
+    return [
+        pytest.param(case, dtype, direction, id=f"{case_id(case)}-{dtype}-{direction}", marks=group(case_id(case)))
+        for i, case in enumerate(RUN_CASES)
+        for d, dtype in enumerate(DTYPES)
+        for direction in (DIRECTIONS if FUZZ else (DIRECTIONS[(i + d) % 2],))
     ]
 
 
@@ -152,7 +175,7 @@ def _pool(case: tuple, dtype: str, activations: tuple[str, ...] | None) -> list[
 
 def case_with(activation: str) -> tuple:
     """The first case whose ``ci`` configuration uses ``activation``."""
-    return next(c for c in CASES if fixed_config(c, "float32")[1]["activation"] == activation)
+    return next(c for c in RUN_CASES if fixed_config(c, "float32")[1]["activation"] == activation)
 
 
 def x64(dtype: str) -> contextlib.AbstractContextManager:

@@ -42,6 +42,13 @@ from tests.backends.jax_backend import BACKEND
 E, AGENTS, T, OBS, ACT = 3, 2, 5, 4, 3
 SPACES = {"free": lambda: rj.Free(), "box_sigma": lambda: rj.Box(-2.0, 2.0), "max_norm": lambda: rj.MaxNorm(1.5)}
 CASES = [(kind, space) for kind in MODEL_TYPES for space in [*SPACES, "discrete"]]
+# Each model with each action space where the trainer's use differs most (5d9c13a:
+# the carry snapshot, resets every step, _log_std); elsewhere every model and every
+# space at least twice, in rotation, so that CI compiles fewer training programs.
+ROTATED = [(kind, [*SPACES, "discrete"][(i + shift) % 4]) for shift in (0, 1) for i, kind in enumerate(MODEL_TYPES)]
+EPOCHS = [pytest.param(*case, True, id=f"{case[0]}-{case[1]}-5d9c13a") for case in CASES] + [
+    pytest.param(*case, False, id=f"{case[0]}-{case[1]}-531f8d8") for case in ROTATED[:4]
+]
 
 
 def build(kind: str, **kwargs) -> rj.Model:
@@ -131,8 +138,7 @@ def data(seed: int = 0, dtype=jnp.float32):
     return obs, done
 
 
-@pytest.mark.parametrize("current", [False, True], ids=["531f8d8", "5d9c13a"])
-@pytest.mark.parametrize("kind,space", CASES)
+@pytest.mark.parametrize("kind,space,current", EPOCHS)
 def test_a_jaxdem_ppo_epoch_trains_the_model(kind, space, current):
     model = make(kind, space)
     before = model.canonical_params()
@@ -158,7 +164,7 @@ def test_a_jaxdem_ppo_epoch_trains_the_model(kind, space, current):
         assert float(aux["log_std"]) == want
 
 
-@pytest.mark.parametrize("kind,space", CASES)
+@pytest.mark.parametrize("kind,space", ROTATED)
 def test_the_first_minibatch_replays_the_rollout(kind, space):
     """5d9c13a's loss replays the rollout in sequence mode from the epoch's carry
     snapshot with the rollout's done flags: at unchanged parameters it must give
