@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import rlmodels_jax as rj
 import rlmodels_torch as rt
-from parity_tests.pairs import CASES, DIRECTIONS, DTYPES, build_pair, case_id, group, initial_params, pairs, x64
+from parity_tests.pairs import CASES, DIRECTIONS, DTYPES, FUZZ, build_pair, case_id, group, initial_params, pairs, x64
 from rlmodels import compare, strategies
 from rlmodels_common.carry import entries
 from rlmodels_common.contract import carry_shapes
@@ -37,6 +37,8 @@ def test_round_trips_are_bit_identical(direction, dtype, data):
 
 
 HANDOVER_CASES = [c for c in CASES if c[0] == "LSTMActorCritic"][:4] + [c for c in CASES if c[0] == "MinGRUActorCritic"][:2]
+if not FUZZ:  # both LSTM cells and the MinGRU (the episode runs eagerly: every op compiles per shape)
+    HANDOVER_CASES = [HANDOVER_CASES[i] for i in (0, 3, 4)]
 
 
 @pytest.mark.parametrize("direction", DIRECTIONS)

@@ -10,14 +10,14 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import rlmodels_jax as rj
-from parity_tests.pairs import CASES, DIRECTIONS, DTYPES, FUZZ, RECURRENT, build_pair, case_id, group, pairs, x64
+from parity_tests.pairs import DIRECTIONS, DTYPES, FUZZ, RECURRENT, RUN_CASES, build_pair, case_id, group, pairs, x64
 from rlmodels import strategies
 from rlmodels.parity.inputs import carry_entries
 from rlmodels.parity.oracle import distance, excess
 from rlmodels_common.carry import from_entries
 from rlmodels_common.tolerances import tolerance
 
-RECURRENT_CASES = [c for model_type in RECURRENT for c in [c for c in CASES if c[0] == model_type][1::4]]
+RECURRENT_CASES = [c for c in RUN_CASES if c[0] in RECURRENT][1::3]
 
 
 def sizes(index: int) -> st.SearchStrategy[tuple[int, int]]:

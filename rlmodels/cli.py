@@ -25,8 +25,7 @@ from rlmodels_common.contract import check_checkpoint
 
 from .cli_export import add_export_arguments, export
 from .cli_import import IMPORTS, add_import_commands, run_import
-
-EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT = 0, 1, 2
+from .exit_codes import EXIT_BAD_INPUT, EXIT_DISAGREE, EXIT_OK
 
 
 def inspect(path: str) -> str:

@@ -9,9 +9,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..exit_codes import EXIT_BAD_INPUT, EXIT_DISAGREE, EXIT_OK
+
 __all__ = ["add_arguments", "run"]
 
-EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_WORKDIR = ".rlmodels-fuzz"
 
 

@@ -76,7 +76,7 @@ class Models:
     def carry_shape(self, target: Target) -> tuple[int, ...] | None:
         """The stacked carry's shape for the rollout's first batch shape (None: feed-forward)."""
         first_batch = target.layout.runs[0][0]
-        carry = entries(self._torch_initial(target).initial_carry(first_batch)) if _recurrent(target) else ()
+        carry = entries(self._torch_initial(target).initial_carry(first_batch)) if self._recurrent(target) else ()
         return (len(carry), *carry[0].shape) if carry else None
 
     def exported_model(self, target: Target) -> Any:
@@ -107,9 +107,13 @@ class Models:
             for model in (jax_model, torch_model):
                 if example.carry is not None:
                     model.carry = from_entries(tuple(example.carry))
-                elif _recurrent(target):
+                elif self._recurrent(target):
                     model.reset(target.layout.runs[0][0] + (target.metadata["observation_space_size"],), None)
         return jax_model, torch_model
+
+    def _recurrent(self, target: Target) -> bool:
+        """The model has a carry (its own answer: feed-forward models start from None)."""
+        return self._torch_initial(target).initial_carry(()) is not None
 
     def _torch_initial(self, target: Target) -> Any:
         import rlmodels_torch as rt
@@ -138,10 +142,6 @@ def run(target: Target, models: Models, example: Example) -> Any:
     jax_model, torch_model = models.pair(target, example)
     with _x64(target):
         return compare(jax_model, torch_model, example.inputs, dtype=target.dtype)
-
-
-def _recurrent(target: Target) -> bool:
-    return "lstm_features" in target.metadata or "gru_features" in target.metadata
 
 
 def _x64(target: Target, dtype: str | None = None) -> contextlib.AbstractContextManager:
