@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 os.environ.setdefault("RLMODELS_FUZZ_SEED", str(random.randrange(2**32)))
 
 suppress = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
-settings.register_profile("ci", derandomize=True, deadline=None, max_examples=2, print_blob=True, suppress_health_check=suppress)
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=3, print_blob=True, suppress_health_check=suppress)
 settings.register_profile("fuzz", deadline=None, max_examples=40, print_blob=True, suppress_health_check=suppress)
 settings.register_profile("dev", deadline=None, max_examples=1, suppress_health_check=suppress)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

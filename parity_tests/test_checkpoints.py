@@ -1,7 +1,7 @@
 """Checkpoints saved by either backend load in either, with the same outputs."""
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rlmodels_jax as rj
@@ -19,6 +19,7 @@ CHECKPOINT_CASES = [CASES[i] for i in (3, 7, 14, 25)]
     ("case", "dtype"),
     [pytest.param(c, d, id=f"{case_id(c)}-{d}", marks=group(case_id(c))) for c in CHECKPOINT_CASES for d in DTYPES],
 )
+@settings(max_examples=2 * settings.default.max_examples)  # cheap next to the rest: twice the profile
 @given(data=st.data())
 def test_saved_by_either_loaded_by_either(tmp_path_factory, case, dtype, writer, data):
     direction = DIRECTIONS[writer == "torch"]
