@@ -30,6 +30,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..configs import ActorCriticConfig, action_space_entry
+from ..mapped import Mapped
 from .source import BraxError, BraxSource
 
 __all__ = ["BRAX_ACTIVATIONS", "Imported", "MIN_STD", "convert"]
@@ -45,7 +46,7 @@ MIN_STD = 0.001
 
 
 @dataclass(frozen=True)
-class Imported:
+class Imported(Mapped):
     """A Brax policy mapped to ours: ``Model.from_metadata("ActorCritic",
     config.metadata())`` then ``load_canonical_params(tensors)`` builds it.
     ``mapped`` lists ``(Brax entry, canonical name)``, ``dropped`` ``(Brax
@@ -58,21 +59,10 @@ class Imported:
     mapped: tuple[tuple[str, str], ...]
     dropped: tuple[tuple[str, str], ...]
 
-    @property
-    def model_type(self) -> str:
-        return self.config.model_type
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        return self.config.metadata()
-
     def table(self) -> str:
         """The mapping as a readable table: every Brax entry, where it went or why it was dropped."""
-        rows = [(src, dst) for src, dst in self.mapped] + [(src, f"(dropped: {why})") for src, why in self.dropped]
-        width = max(len(src) for src, _ in rows)
         kind = self.source.config.distribution_type
-        head = f"{self.source.description}: Brax PPO policy ({kind}) -> {self.model_type}"
-        return "\n".join([head, f"  {'Brax entry':<{width}}  rlmodels name", *(f"  {s:<{width}}  {d}" for s, d in rows)])
+        return self.mapping_table(f"{self.source.description}: Brax PPO policy ({kind}) -> {self.model_type}", "Brax")
 
 
 def convert(source: BraxSource) -> Imported:

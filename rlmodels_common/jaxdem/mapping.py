@@ -26,6 +26,7 @@ import numpy as np
 from ..action_spaces import box_constants
 from ..carry import from_entries
 from ..configs import ModelConfig
+from ..mapped import Mapped
 from ..tolerances import tolerance
 from .layouts import LAYOUTS, Layout, translate_metadata
 from .ours import LAYOUT, is_ours, read_ours
@@ -37,7 +38,7 @@ Shape = tuple[int, ...]
 
 
 @dataclass(frozen=True)
-class Imported:
+class Imported(Mapped):
     """A JaxDEM model mapped to ours: ``Model.from_metadata(model_type, metadata)``
     then ``load_canonical_params(tensors)`` builds it. ``carry`` holds the
     entries of the stored recurrent carry in our order (``configs``'
@@ -54,26 +55,16 @@ class Imported:
     dropped: tuple[tuple[str, str], ...]
 
     @property
-    def model_type(self) -> str:
-        return self.config.model_type
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        return self.config.metadata()
-
-    @property
     def model_carry(self) -> Any:
         """The stored carry as ``model.step`` takes it: ``(c, h)``, the MinGRU's one array ``h``, or None."""
         return None if self.carry is None else from_entries(self.carry)
 
     def table(self) -> str:
         """The mapping as a readable table: every source entry, where it went or why it was dropped."""
-        rows = [(src, dst) for src, dst in self.mapped] + [(src, f"(dropped: {why})") for src, why in self.dropped]
-        width = max(len(src) for src, _ in rows)
         head = f"{self.source.description}: JaxDEM {self.source.model_type} ({self.layout} layout) -> {self.model_type}"
         if self.layout == LAYOUT:
             head = f"{self.source.description}: {self.model_type} {LAYOUT}, names unchanged"
-        return "\n".join([head, f"  {'JaxDEM entry':<{width}}  rlmodels name", *(f"  {s:<{width}}  {d}" for s, d in rows)])
+        return self.mapping_table(head, "JaxDEM")
 
 
 def convert(source: Source, activation: str | None = None) -> Imported:
