@@ -53,7 +53,9 @@ class JaxBackend(Backend):
         return tuple(np.asarray(g) for g in grads)
 
     def gradients(self, loss: Callable[[Any], Any], model: Any) -> dict[str, np.ndarray]:
-        grads = nnx.to_flat_state(nnx.grad(loss)(model))
+        # Jitted: one program for the whole backward pass; eager, every op of it
+        # compiles on its own (hundreds of programs per test).
+        grads = nnx.to_flat_state(nnx.jit(nnx.grad(loss))(model))
         return {_join(path): np.asarray(var.get_value()) for path, var in grads}
 
     def gaussian(self, pi: Any) -> tuple[jax.Array, jax.Array]:
