@@ -101,8 +101,9 @@ def test_independent_log_std_is_shared_by_every_state(backend, model_type):
     model = build(backend, model_type, obs=4, act=3)
     randomize(model)
     std = backend.numpy(backend.gaussian(model(observations(backend, (2,)))[0])[1])
-    # torch's float32 exp may round one ulp from numpy's
-    np.testing.assert_allclose(std, np.broadcast_to(np.exp(backend.numpy(model.log_std[0])), (2, 3)), rtol=1e-6)
+    # JAX's float32 exp rounds as numpy's; torch's may land one ulp away
+    rtol = 1e-6 if backend.name == "torch" else 1e-7
+    np.testing.assert_allclose(std, np.broadcast_to(np.exp(backend.numpy(model.log_std[0])), (2, 3)), rtol=rtol)
 
 
 @pytest.mark.parametrize("model_type", FEED_FORWARD)
