@@ -9,7 +9,8 @@ default); the next compilation then fails inside LLVM ("Cannot allocate
 memory") and the process dies with SIGABRT or SIGSEGV, with no Python
 exception. :func:`release_compiled`, which ``run_jax`` calls before every
 probe, drops JAX's caches (``jax.clear_caches()``, which unmaps them) before
-that happens.
+that happens. Mappings grow only when XLA compiles (or loads) a program, so the
+count (a read of ``/proc``, about a millisecond) is taken only after one did.
 """
 
 from __future__ import annotations
@@ -41,14 +42,33 @@ def mapping_limit() -> int | None:
         return None
 
 
+_compiled_since_count = [True]
+"""Whether XLA compiled a program since the mappings were last counted."""
+
+
+def _on_event(event: str, duration: float, **kwargs: object) -> None:
+    if event == _COMPILE_EVENT:
+        _compiled_since_count[0] = True
+
+
+_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+_listening: list[bool] = []
+
+
 def release_compiled(share: float = SHARE) -> bool:
     """Clear JAX's compiled programs if this process holds more than ``share``
     of its mapping limit; return whether it did. The programs in use are
     compiled again when next called (about a second each)."""
+    import jax
+
+    if not _listening:
+        jax.monitoring.register_event_duration_secs_listener(_on_event)
+        _listening.append(True)
+    if not _compiled_since_count[0]:
+        return False
+    _compiled_since_count[0] = False
     count, limit = mapping_count(), mapping_limit()
     if count is None or limit is None or count < share * limit:
         return False
-    import jax
-
     jax.clear_caches()
     return True
