@@ -91,7 +91,7 @@ class Models:
 
         with _x64(target):
             if target.checkpoint is not None:
-                jax_model, torch_model = self._checkpoint(target)
+                jax_model, torch_model = self._checkpoint(target, target.dtype)
             else:
                 key = (target.group, target.dtype, target.direction)
                 if key not in self._built:  # models of their own: the initial one stays as it is
@@ -126,14 +126,22 @@ class Models:
                 self._built[key] = rt.Model.from_metadata(target.model_type, target.metadata, key=0)
         return self._built[key]
 
-    def _checkpoint(self, target: Target) -> tuple[Any, Any]:
+    def _checkpoint(self, target: Target, dtype: str | None = None) -> tuple[Any, Any]:
+        """The checkpoint's ``(jax_model, torch_model)`` in ``dtype`` (None: as
+        stored), converted once: a comparison in another dtype would otherwise
+        cast both models' parameters on every run."""
         import rlmodels_jax as rj
         import rlmodels_torch as rt
 
-        key = (target.group, "checkpoint", None)
+        stored = target.metadata.get("dtype", "float32")
+        key = (target.group, "checkpoint", dtype or stored)
         if key not in self._built:
-            with _x64(target, target.metadata.get("dtype", "float32")):
-                self._built[key] = (rj.load(target.checkpoint), rt.load(target.checkpoint))
+            with _x64(target, stored):
+                if key[2] == stored:
+                    self._built[key] = (rj.load(target.checkpoint), rt.load(target.checkpoint))
+                else:
+                    jax_model, torch_model = self._checkpoint(target)
+                    self._built[key] = (rj.with_dtype(jax_model, dtype), rt.with_dtype(torch_model, dtype))
         return self._built[key]
 
 

@@ -69,16 +69,18 @@ def _split(model: Model, dtype: str, nudge: tuple[int, str] | None = None) -> tu
         graphdef = _graphdef(model.type_name, json.dumps(model.metadata, sort_keys=True), dtype)
     rng = None if nudge is None else np.random.default_rng(nudge[0])
 
-    def convert(a: jax.Array, moved: bool) -> jax.Array:
+    def convert(a: jax.Array, moved: bool) -> jax.Array | np.ndarray:
         if not jnp.issubdtype(a.dtype, jnp.floating):
             return a
         a = np.asarray(a)
         if moved and rng is not None:
             a = inputs_module.nudge(a, nudge[1], rng)
         # Cast in numpy: a cast on the device would compile one op per shape.
-        return jax.device_put(a.astype(dtype))
+        return a.astype(dtype)
 
-    return graphdef, jax.tree.map(lambda a: convert(a, True), params), jax.tree.map(lambda a: convert(a, False), rest)
+    # One device_put for the whole state: a transfer per array costs more than its cast.
+    moved = jax.tree.map(lambda a: convert(a, True), params), jax.tree.map(lambda a: convert(a, False), rest)
+    return graphdef, *jax.device_put(moved)
 
 
 @functools.lru_cache(maxsize=256)
