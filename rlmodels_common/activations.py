@@ -30,6 +30,17 @@ DEFAULT_ACTIVATION = "gelu"
 LEAKY_RELU_SLOPE = 0.01
 """Negative slope of ``leaky_relu`` (the JAX and torch default)."""
 
+DERIVATIVE_FROM_INPUT: dict[str, str] = {
+    "tanh": "1 / cosh(x)^2",
+    "sigmoid": "sigmoid(x) * sigmoid(-x)",
+}
+"""Activations whose float64 models take the derivative from the input: JAX's
+and torch's rules take it from the rounded output (1 - y^2, y (1 - y)), where
+saturation turns the output's last bit into a relative error of ulp / (1 - |y|)
+(1e-6 at tanh(12)), and XLA's and torch's float64 tanh differ in that bit for
+most inputs. Float32 models keep the frameworks' rules: the speed of training
+is in float32, and the float32 reference (JAX as users run it) uses them too."""
+
 
 class ActivationTable(dict):
     """A backend's name -> function table, with registration and reverse look-up.
@@ -38,13 +49,22 @@ class ActivationTable(dict):
     model to convert.
     """
 
-    def __init__(self, functions: dict[str, Callable[..., Any]], backend: str, other_backend: str) -> None:
+    def __init__(
+        self,
+        functions: dict[str, Callable[..., Any]],
+        backend: str,
+        other_backend: str,
+        float64: dict[str, Callable[..., Any]],
+    ) -> None:
         missing = set(ACTIVATIONS) - set(functions)
         if missing:
             raise ValueError(f"{backend} lacks the built-in activations {sorted(missing)}")
+        if set(float64) != set(DERIVATIVE_FROM_INPUT):
+            raise ValueError(f"{backend}'s float64 activations are {sorted(float64)}, expected {sorted(DERIVATIVE_FROM_INPUT)}")
         super().__init__(functions)
         self.backend = backend
         self.other_backend = other_backend
+        self.float64 = float64
 
     def register(self, name: str, fn: Callable[..., Any]) -> None:
         """Register ``fn`` under ``name`` so models using it can be saved and converted."""
@@ -63,16 +83,22 @@ class ActivationTable(dict):
                 return name
         return None
 
-    def resolve(self, activation: str | Callable[..., Any]) -> tuple[str | None, Callable[..., Any]]:
-        """``(name or None, function)`` for a registered name or a callable."""
+    def resolve(self, activation: str | Callable[..., Any], dtype: str = "float32") -> tuple[str | None, Callable[..., Any]]:
+        """``(name or None, function)`` for a registered name or a callable; in
+        float64 the built-in ones of :data:`DERIVATIVE_FROM_INPUT` come in the
+        variant whose derivative is computed from the input."""
         if isinstance(activation, str):
             try:
-                return activation, self[activation]
+                name, fn = activation, self[activation]
             except KeyError:
                 raise ValueError(unknown_name_message("activation", activation, self)) from None
-        if not callable(activation):
+        elif not callable(activation):
             raise TypeError(f"expected an activation name or callable, got {type(activation).__name__}")
-        return self.name_of(activation), activation
+        else:
+            name, fn = self.name_of(activation), activation
+        if dtype == "float64" and name in self.float64:
+            return name, self.float64[name]
+        return name, fn
 
     def unregistered_message(self, fn: Callable[..., Any]) -> str:
         return (

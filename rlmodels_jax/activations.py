@@ -29,6 +29,32 @@ def identity(x: jax.Array) -> jax.Array:
     return x
 
 
+# Float64 models' tanh and sigmoid (``rlmodels_common.activations.DERIVATIVE_FROM_INPUT``).
+
+
+@jax.custom_jvp
+def tanh_float64(x: jax.Array) -> jax.Array:
+    return jnp.tanh(x)
+
+
+@tanh_float64.defjvp
+def _tanh_jvp(primals: tuple[jax.Array], tangents: tuple[jax.Array]) -> tuple[jax.Array, jax.Array]:
+    (x,), (dx,) = primals, tangents
+    return jnp.tanh(x), dx / jnp.square(jnp.cosh(x))
+
+
+@jax.custom_jvp
+def sigmoid_float64(x: jax.Array) -> jax.Array:
+    return jax.nn.sigmoid(x)
+
+
+@sigmoid_float64.defjvp
+def _sigmoid_jvp(primals: tuple[jax.Array], tangents: tuple[jax.Array]) -> tuple[jax.Array, jax.Array]:
+    (x,), (dx,) = primals, tangents
+    y = jax.nn.sigmoid(x)
+    return y, dx * (y * jax.nn.sigmoid(-x))
+
+
 ACTIVATIONS = ActivationTable({
     "gelu": jax.nn.gelu,  # approximate=True by default, as nnx.gelu
     "gelu_exact": gelu_exact,
@@ -40,7 +66,7 @@ ACTIVATIONS = ActivationTable({
     "sigmoid": jax.nn.sigmoid,
     "softplus": jax.nn.softplus,
     "identity": identity,
-}, backend="rlmodels_jax", other_backend="rlmodels_torch")
+}, backend="rlmodels_jax", other_backend="rlmodels_torch", float64={"tanh": tanh_float64, "sigmoid": sigmoid_float64})
 """Name -> function. Extend with :func:`register_activation`, not by assignment."""
 
 register_activation = ACTIVATIONS.register

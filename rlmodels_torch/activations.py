@@ -8,7 +8,7 @@ it is registered here (and under the same name in ``rlmodels_jax``).
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
@@ -50,6 +50,42 @@ def identity(x: torch.Tensor) -> torch.Tensor:
     return x
 
 
+# Float64 models' tanh and sigmoid (``rlmodels_common.activations.DERIVATIVE_FROM_INPUT``);
+# without autograd recording, the plain functions.
+
+
+class _TanhFromInput(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        return torch.tanh(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
+        (x,) = ctx.saved_tensors
+        return grad / torch.cosh(x).square()
+
+
+class _SigmoidFromInput(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        return torch.sigmoid(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
+        (x,) = ctx.saved_tensors
+        return grad * (torch.sigmoid(x) * torch.sigmoid(-x))
+
+
+def tanh_float64(x: torch.Tensor) -> torch.Tensor:
+    return _TanhFromInput.apply(x) if x.requires_grad and torch.is_grad_enabled() else torch.tanh(x)
+
+
+def sigmoid_float64(x: torch.Tensor) -> torch.Tensor:
+    return _SigmoidFromInput.apply(x) if x.requires_grad and torch.is_grad_enabled() else torch.sigmoid(x)
+
+
 ACTIVATIONS = ActivationTable({
     "gelu": gelu,
     "gelu_exact": gelu_exact,
@@ -61,7 +97,7 @@ ACTIVATIONS = ActivationTable({
     "sigmoid": torch.sigmoid,
     "softplus": softplus,
     "identity": identity,
-}, backend="rlmodels_torch", other_backend="rlmodels_jax")
+}, backend="rlmodels_torch", other_backend="rlmodels_jax", float64={"tanh": tanh_float64, "sigmoid": sigmoid_float64})
 """Name -> function. Extend with :func:`register_activation`, not by assignment."""
 
 register_activation = ACTIVATIONS.register

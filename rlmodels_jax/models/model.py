@@ -169,7 +169,7 @@ class Model(Factory, JaxdemAttributes, nnx.Module):
         if "dtype" in options:
             options = {**options, "dtype": dtype_name(options["dtype"])}
         config = self.config_class(observation_space_size=observation_space_size, action_space_size=action_space_size, **options)
-        name, self.activation = resolve_activation(config.activation)
+        name, self.activation = resolve_activation(config.activation, config.dtype)
         self.config = config if name is None else config.replace(activation=name)
         self.discrete = config.discrete
         entry = config.action_space

@@ -98,8 +98,8 @@ class Backend:
         """The number of trainable numbers the framework holds for ``model``."""
         raise NotImplementedError
 
-    def grad(self, f: Callable[..., Any], *args: np.ndarray) -> tuple[np.ndarray, ...]:
-        """The gradient of the scalar ``f(*args)`` by each of ``args`` (float32 arrays)."""
+    def grad(self, f: Callable[..., Any], *args: np.ndarray, dtype: str = "float32") -> tuple[np.ndarray, ...]:
+        """The gradient of the scalar ``f(*args)`` by each of ``args``, taken in ``dtype``."""
         raise NotImplementedError
 
     def gradients(self, loss: Callable[[Any], Any], model: Any) -> dict[str, np.ndarray]:

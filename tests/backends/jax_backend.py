@@ -48,8 +48,8 @@ class JaxBackend(Backend):
     def trainable_size(self, model: Any) -> int:
         return sum(var.get_value().size for _, var in nnx.to_flat_state(nnx.state(model, nnx.Param)))
 
-    def grad(self, f: Callable[..., Any], *args: np.ndarray) -> tuple[np.ndarray, ...]:
-        grads = jax.grad(f, argnums=tuple(range(len(args))))(*(jnp.asarray(a, jnp.float32) for a in args))
+    def grad(self, f: Callable[..., Any], *args: np.ndarray, dtype: str = "float32") -> tuple[np.ndarray, ...]:
+        grads = jax.grad(f, argnums=tuple(range(len(args))))(*(jnp.asarray(a, dtype) for a in args))
         return tuple(np.asarray(g) for g in grads)
 
     def gradients(self, loss: Callable[[Any], Any], model: Any) -> dict[str, np.ndarray]:

@@ -1,12 +1,15 @@
 """The activation table: names, math, look-up and registration."""
 
+import contextlib
+
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from rlmodels_common.reference import NUMPY_ACTIVATIONS as ORACLE
 from rlmodels_common.activations import ACTIVATIONS as NAMES
+from rlmodels_common.activations import DERIVATIVE_FROM_INPUT
+from rlmodels_common.reference import NUMPY_ACTIVATIONS as ORACLE
 
 
 def test_table_covers_exactly_the_shared_names(backend):
@@ -54,3 +57,31 @@ def test_register_activation(backend):
             backend.rb.activations.register_activation("cube_test", lambda x: x)
     finally:
         del backend.rb.activations.ACTIVATIONS["cube_test"]
+
+
+EXACT_DERIVATIVES = {
+    "tanh": lambda x: 1.0 / np.cosh(x) ** 2,
+    "sigmoid": lambda x: 1.0 / ((1.0 + np.exp(-x)) * (1.0 + np.exp(x))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DERIVATIVE_FROM_INPUT))
+@given(x=st.floats(-40, 40))
+@example(x=12.0)
+def test_float64_derivatives_of_saturating_activations_are_accurate(backend, name, x):
+    """To a few ulps where the activation saturates: taken from the rounded
+    output (1 - y^2, y (1 - y)) they are off by ulp / (1 - |y|) there (3e-7 of
+    tanh'(12)), more than the float64 parity rule allows a gradient."""
+    fn = backend.rb.activations.resolve_activation(name, "float64")[1]
+    with backend.float64():
+        (got,) = backend.grad(lambda v: fn(v).sum(), np.array([x]), dtype="float64")
+    np.testing.assert_allclose(got, EXACT_DERIVATIVES[name](np.array([x])), rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("name", sorted(DERIVATIVE_FROM_INPUT))
+def test_float64_models_take_those_derivatives_and_float32_models_the_frameworks(backend, name):
+    table = backend.rb.activations.ACTIVATIONS
+    for dtype, expected in (("float32", table[name]), ("float64", table.float64[name])):
+        with backend.float64() if dtype == "float64" else contextlib.nullcontext():
+            model = backend.rb.Model.create("ActorCritic", observation_space_size=3, action_space_size=2, key=0, activation=table[name], dtype=dtype)
+        assert model.activation is expected and model.metadata["activation"] == name

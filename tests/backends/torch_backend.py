@@ -41,8 +41,8 @@ class TorchBackend(Backend):
     def trainable_size(self, model: Any) -> int:
         return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
-    def grad(self, f: Callable[..., Any], *args: np.ndarray) -> tuple[np.ndarray, ...]:
-        tensors = [torch.tensor(a, dtype=torch.float32, requires_grad=True) for a in args]
+    def grad(self, f: Callable[..., Any], *args: np.ndarray, dtype: str = "float32") -> tuple[np.ndarray, ...]:
+        tensors = [torch.tensor(a, dtype=getattr(torch, dtype), requires_grad=True) for a in args]
         f(*tensors).backward()
         return tuple(t.grad.numpy() for t in tensors)
 
