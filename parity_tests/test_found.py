@@ -7,6 +7,11 @@ disagreement, fixed at its cause (``rlmodels fuzz --replay FILE`` runs one).
   ``critic.layers.0.kernel`` was 1.07x the float64 rule: both frameworks took
   tanh's derivative from its rounded output, and XLA's and torch's float64 tanh
   differ in the last bit (``rlmodels_common.activations.DERIVATIVE_FROM_INPUT``).
+- ``sample_cancellation_float64.npz`` (``--seed 1`` again, after that fix): an
+  ActorCritic in float64 with MaxNorm and a saturated tanh torso; a sample of
+  8.6e-3 from ``loc + scale * noise`` with terms of 0.2 was 1.08x the rule while
+  loc and scale were at 0.03: the rule compared it at its own size, not at the
+  size of the terms it was summed from (``assess._scale``).
 """
 
 from pathlib import Path

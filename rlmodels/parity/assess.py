@@ -150,7 +150,10 @@ def _scale(name: str, truth: Mapping[str, np.ndarray]) -> np.ndarray | None:
     last digit, and where ``log p`` is far more sensitive to it than its size
     says (just inside a bound, where the inverse divides by the distance to
     it), two correct implementations land far from the truth and from each
-    other (``parity_tests/test_compare.py``)."""
+    other (``parity_tests/test_compare.py``). A sample (the deterministic
+    action) is compared at ``|a| + sum_j |d a / d u_j| (|loc_j| + |scale_j noise_j|)``
+    (``|loc_j|``): where the bijector's input ``u`` sums terms that cancel, it
+    is known only to the size of its terms."""
     if f"{name}:sensitivity" in truth:
         return np.abs(truth[name]) + truth[f"{name}:sensitivity"]
     return None
