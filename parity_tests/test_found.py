@@ -11,7 +11,13 @@ disagreement, fixed at its cause (``rlmodels fuzz --replay FILE`` runs one).
   ActorCritic in float64 with MaxNorm and a saturated tanh torso; a sample of
   8.6e-3 from ``loc + scale * noise`` with terms of 0.2 was 1.08x the rule while
   loc and scale were at 0.03: the rule compared it at its own size, not at the
-  size of the terms it was summed from (``assess._scale``).
+  size of the terms it was summed from.
+- ``action_from_loc_float32.npz`` (``--seed 1``, a third run): the same kind of
+  model in float32; loc within the rule (0.57), the sample 1.53x: MaxNorm
+  passed torch's error in loc to the sample in a direction where JAX's twelve
+  float32 runs moved it less. Both are fixed by comparing an action with what
+  its loc and scale are allowed, carried through the truth's bijector Jacobian
+  (``assess._inherited``).
 """
 
 from pathlib import Path

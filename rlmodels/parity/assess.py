@@ -139,7 +139,8 @@ def _output_error(name: str, t: Record, n: Record, r: Record, c: Record, tol: To
             t.where(index[0]) if index else t.where(0), _max(reference_ratio),
         )  # fmt: skip
     where = lambda i: t.where(i[0]) if i else t.label  # noqa: E731
-    return _error(name, cv, tv, n.outputs[name], rv, tol, _scale(name, t.outputs), where, tv.shape, _vector(name))
+    inherited = _inherited(name, t, n, tol)
+    return _error(name, cv, tv, n.outputs[name], rv, tol, _scale(name, t.outputs), where, tv.shape, _vector(name), inherited)
 
 
 def _scale(name: str, truth: Mapping[str, np.ndarray]) -> np.ndarray | None:
@@ -150,13 +151,26 @@ def _scale(name: str, truth: Mapping[str, np.ndarray]) -> np.ndarray | None:
     last digit, and where ``log p`` is far more sensitive to it than its size
     says (just inside a bound, where the inverse divides by the distance to
     it), two correct implementations land far from the truth and from each
-    other (``parity_tests/test_compare.py``). A sample (the deterministic
-    action) is compared at ``|a| + sum_j |d a / d u_j| (|loc_j| + |scale_j noise_j|)``
-    (``|loc_j|``): where the bijector's input ``u`` sums terms that cancel, it
-    is known only to the size of its terms."""
+    other (``parity_tests/test_compare.py``)."""
     if f"{name}:sensitivity" in truth:
         return np.abs(truth[name]) + truth[f"{name}:sensitivity"]
     return None
+
+
+def _inherited(name: str, t: Record, n: Record, tol: Tolerance) -> np.ndarray | None:
+    """What an action may be off by when loc and scale are off by what the
+    rule allows them: ``sum_j |d a / d u_j| (allowed(loc_j) + allowed(scale_j) |noise_j|)``
+    at the truth's ``u = loc + scale * noise`` (``u = loc`` for the deterministic
+    action). Where the terms of ``u`` cancel, or the bijector passes one
+    direction of loc's error to the action and not another, the action's own
+    size and noise say less than what it is computed from (``parity_tests/found``)."""
+    jacobian = t.outputs.get(f"{name}:jacobian")
+    if jacobian is None:
+        return None
+    sizes = oracle.allowed(t.outputs["loc"], n.outputs["loc"], tol, vector=1)
+    if name == "sample":
+        sizes = sizes + oracle.allowed(t.outputs["scale"], n.outputs["scale"], tol, vector=1) * t.outputs["sample:noise"]
+    return np.einsum("...ij,...j->...i", np.asarray(jacobian, np.float64), sizes)
 
 
 def _vector(name: str) -> int | None:
@@ -164,15 +178,15 @@ def _vector(name: str) -> int | None:
     return None if name in SCALARS else 1
 
 
-def _error(name, c, t, noise, r, tol, scale, where, shape, vector) -> OutputError:
+def _error(name, c, t, noise, r, tol, scale, where, shape, vector, inherited=None) -> OutputError:
     """Distances of ``c`` (torch) and ``r`` (JAX) from ``t`` (truth) under the rule."""
     if np.shape(c) != np.shape(t):
         return OutputError(name, np.inf, 0.0, np.inf, int(np.size(t)), f"{where(())}: shape {np.shape(c)}, expected {shape}")
     if np.size(t) == 0:
         return OutputError(name, 0.0, 0.0, 0.0, 0, "")
-    ratio = oracle.excess(c, t, noise, tol, scale, vector)
+    ratio = oracle.excess(c, t, noise, tol, scale, vector, inherited)
     # The rule with the backends swapped: JAX against torch's distance.
-    reference_ratio = oracle.excess(r, t, oracle.distance(c, t), tol, scale, vector)
+    reference_ratio = oracle.excess(r, t, oracle.distance(c, t), tol, scale, vector, inherited)
     return OutputError(
         name=name,
         max_abs=_max(oracle.distance(c, t)),

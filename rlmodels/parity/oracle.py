@@ -47,22 +47,33 @@ Scale = np.ndarray | float | None
 """The magnitude the relative tolerance applies to, where it is not ``|truth|``."""
 
 
-def allowed(truth: np.ndarray, noise: np.ndarray, tol: Tolerance, scale: Scale = None, vector: int | None = None) -> np.ndarray:
+def allowed(
+    truth: np.ndarray, noise: np.ndarray, tol: Tolerance, scale: Scale = None, vector: int | None = None, inherited: Scale = None
+) -> np.ndarray:
     """The largest agreeing distance from ``truth``, elementwise: the tolerance
     at ``|truth|`` (or at ``scale``: a gradient's largest entry, a log-density's
-    sensitivity) or ``REFERENCE_FACTOR`` times the reference's ``noise``."""
+    sensitivity), ``REFERENCE_FACTOR`` times the reference's ``noise``, or what
+    the output ``inherited`` from the allowances of the outputs it is computed
+    from (an action from loc and scale)."""
     plain = tol.allowed(np.abs(np.asarray(truth, np.float64)) if scale is None else scale)
-    return np.maximum(plain, REFERENCE_FACTOR * pooled(noise, vector))
+    out = np.maximum(plain, REFERENCE_FACTOR * pooled(noise, vector))
+    return out if inherited is None else np.maximum(out, inherited)
 
 
 def excess(
-    candidate: np.ndarray, truth: np.ndarray, noise: np.ndarray, tol: Tolerance, scale: Scale = None, vector: int | None = None
+    candidate: np.ndarray,
+    truth: np.ndarray,
+    noise: np.ndarray,
+    tol: Tolerance,
+    scale: Scale = None,
+    vector: int | None = None,
+    inherited: Scale = None,
 ) -> np.ndarray:
     """``|candidate - truth| / allowed(...)`` elementwise: at most 1 where the
     candidate agrees. Where the reference itself is infinitely far from the
     truth (a float32 log-density that overflows to -inf or NaN where float64
     is finite), any candidate is no further: 1 if it is infinitely far too, else 0."""
-    d, limit = distance(candidate, truth), allowed(truth, noise, tol, scale, vector)
+    d, limit = distance(candidate, truth), allowed(truth, noise, tol, scale, vector, inherited)
     with np.errstate(invalid="ignore"):
         return np.where(np.isinf(limit), np.isinf(d).astype(np.float64), d / limit)
 

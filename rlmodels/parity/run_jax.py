@@ -271,16 +271,16 @@ def _outputs(model: Model, pi: Any, value: jax.Array, action: jax.Array, noise: 
         # How far a relative change of the action moves log_prob.
         d_action = jax.grad(lambda a: jnp.sum(pi.log_prob(a)))(action)  # rows are independent
         out["log_prob:sensitivity"] = jnp.sum(jnp.abs(d_action * action), axis=-1)
-        # Actions are the bijector at loc + scale * noise (at loc): where those
-        # terms cancel, rounding is of the size of the terms, through the bijector.
-        terms = jnp.abs(base.loc) + jnp.abs(base.scale_diag * noise)
-        out["sample:sensitivity"] = _through(model.bij, base.loc + base.scale_diag * noise, terms)
-        out["deterministic:sensitivity"] = _through(model.bij, base.loc, jnp.abs(base.loc))
+        # Actions are the bijector at loc + scale * noise (at loc): how far
+        # errors in loc and scale move them (``assess._inherited``).
+        out["sample:jacobian"] = _abs_jacobian(model.bij, base.loc + base.scale_diag * noise)
+        out["sample:noise"] = jnp.abs(noise)
+        out["deterministic:jacobian"] = _abs_jacobian(model.bij, base.loc)
     return out
 
 
-def _through(bij: Any, u: jax.Array, sizes: jax.Array) -> jax.Array:
-    """``sum_j |d forward(u)_i / d u_j| * sizes_j`` ``(..., A)``, row by row."""
+def _abs_jacobian(bij: Any, u: jax.Array) -> jax.Array:
+    """``|d forward(u)_i / d u_j|`` ``(..., A, A)``, row by row."""
     rows = u.reshape(-1, u.shape[-1])
     jacobians = jax.vmap(jax.jacfwd(lambda r: bij.forward(r[None])[0]))(rows)
-    return jnp.einsum("nij,nj->ni", jnp.abs(jacobians), sizes.reshape(rows.shape)).reshape(u.shape)
+    return jnp.abs(jacobians).reshape(*u.shape, u.shape[-1])
