@@ -42,6 +42,7 @@ def run(
     gradients: bool = True,
     stages: bool = False,
     nudge: tuple[int, str] | None = None,
+    jacobians: bool = False,
 ) -> Probe:
     """``model`` evaluated in ``dtype`` on ``inputs`` (the model itself is not
     touched: its carry, the rollout's start, is read, not advanced). ``nudge``
@@ -50,7 +51,7 @@ def run(
     with jax.enable_x64(True) if "float64" in (dtype, model.dtype) else contextlib.nullcontext():
         graphdef, params, rest = _split(model, dtype, nudge)
         arrays = _arrays(inputs, dtype)
-        outputs, grads = jax.device_get(_probe(graphdef, params, rest, arrays, gradients=gradients, stages=stages))
+        outputs, grads = jax.device_get(_probe(graphdef, params, rest, arrays, gradients=gradients, stages=stages, jacobians=jacobians))
     records = [] if model.carry is None else [Record("held carry", 0, {"held_carry": outputs.pop(0)["held_carry"]})]
     labels = [(start, "rollout") for start, _ in segments(inputs)] + ([(0, "sequence")] if inputs.sequence else [])
     for (first, label), (values, stage_values) in zip(labels, outputs):
@@ -122,19 +123,21 @@ def _gradient_action(inputs: Any) -> np.ndarray:
     return inputs.action if inputs.gradient_action is None else inputs.gradient_action
 
 
-def _pure_probe(graphdef: nnx.GraphDef, params: nnx.State, rest: nnx.State, arrays: Arrays, gradients: bool, stages: bool):
+def _pure_probe(
+    graphdef: nnx.GraphDef, params: nnx.State, rest: nnx.State, arrays: Arrays, gradients: bool, stages: bool, jacobians: bool
+):
     """Every record of the probe (and the gradients), as one pure function."""
     model = nnx.merge(graphdef, params, rest)
     recurrent = model.carry is not None
     out: list[Any] = [{"held_carry": _stacked(model.carry)[None]}] if recurrent else []
     for run_arrays in arrays["runs"]:
         if recurrent:
-            out.append(_rollout(model, graphdef, params, run_arrays, stages))
+            out.append(_rollout(model, graphdef, params, run_arrays, stages, jacobians))
         else:  # feed-forward: a run of same-shaped steps is one call on the stacked batch
             values, found, pi = _call(model, run_arrays, stages)
-            out.append((values | _outputs(model, pi, values["value"], run_arrays["action"], run_arrays["noise"]), found))
+            out.append((values | _outputs(model, pi, values["value"], run_arrays["action"], run_arrays["noise"], jacobians), found))
     if arrays["sequence"] is not None:
-        out.append(_sequence(model, arrays["sequence"], stages))
+        out.append(_sequence(model, arrays["sequence"], stages, jacobians))
     grads = jax.grad(_loss, argnums=2)(graphdef, rest, params, arrays["gradient"]) if gradients else None
     return out, grads
 
@@ -149,7 +152,7 @@ more than the code saves (about 3x less compile time, a few ms more run time).""
 
 
 def _jit(options: dict[str, Any] | None) -> Any:
-    return jax.jit(_pure_probe, static_argnames=("graphdef", "gradients", "stages"), compiler_options=options)
+    return jax.jit(_pure_probe, static_argnames=("graphdef", "gradients", "stages", "jacobians"), compiler_options=options)
 
 
 _compiled = _jit(FAST_COMPILE)
@@ -186,7 +189,7 @@ def _call(model: Model, step: Arrays, stages: bool) -> tuple[Arrays, Arrays, Any
     return values, collections.OrderedDict(found), pi
 
 
-def _rollout(model: Model, graphdef: nnx.GraphDef, params: nnx.State, run_arrays: Arrays, stages: bool):
+def _rollout(model: Model, graphdef: nnx.GraphDef, params: nnx.State, run_arrays: Arrays, stages: bool, jacobians: bool):
     """A run of same-shaped steps: the first outside a scan (it may re-allocate
     the carry), the rest in ``lax.scan`` over the model's remaining state. The
     log-probs, entropies and actions of the whole run are then computed at once,
@@ -204,13 +207,13 @@ def _rollout(model: Model, graphdef: nnx.GraphDef, params: nnx.State, run_arrays
         stacked = jax.tree.map(lambda a, b: jnp.concatenate([a, b]), stacked, later)
     values, found = stacked
     pi = _policy_like(pi, values)
-    return values | _outputs(model, pi, values["value"], run_arrays["action"], run_arrays["noise"]), found
+    return values | _outputs(model, pi, values["value"], run_arrays["action"], run_arrays["noise"], jacobians), found
 
 
-def _sequence(model: Model, seq: Arrays, stages: bool) -> tuple[Arrays, Arrays]:
+def _sequence(model: Model, seq: Arrays, stages: bool, jacobians: bool) -> tuple[Arrays, Arrays]:
     carry = _unstacked(seq["initial_carry"])
     pi, value = model(seq["observation"], sequence=True, done=seq["done"], initial_carry=carry)
-    outputs = _outputs(model, pi, value, seq["action"], seq["noise"])
+    outputs = _outputs(model, pi, value, seq["action"], seq["noise"], jacobians)
     if not stages:
         return outputs, {}
     start = carry if carry is not None else model.initial_carry(seq["observation"].shape[1:-1])
@@ -259,7 +262,7 @@ def _policy_like(pi: Any, values: Arrays) -> Any:
     return type(pi)(type(pi.distribution)(values["loc"], values["scale"]), pi.bijector)
 
 
-def _outputs(model: Model, pi: Any, value: jax.Array, action: jax.Array, noise: jax.Array) -> Arrays:
+def _outputs(model: Model, pi: Any, value: jax.Array, action: jax.Array, noise: jax.Array, jacobians: bool = False) -> Arrays:
     out = {**_parameters(pi), "value": value, "log_prob": pi.log_prob(action), "entropy": pi.entropy(),
            "deterministic": deterministic_action(pi)}  # fmt: skip
     if isinstance(pi, distrax.Categorical):
@@ -271,6 +274,7 @@ def _outputs(model: Model, pi: Any, value: jax.Array, action: jax.Array, noise: 
         # How far a relative change of the action moves log_prob.
         d_action = jax.grad(lambda a: jnp.sum(pi.log_prob(a)))(action)  # rows are independent
         out["log_prob:sensitivity"] = jnp.sum(jnp.abs(d_action * action), axis=-1)
+    if jacobians:  # asked of the truth where an action fails without them
         # Actions are the bijector at loc + scale * noise (at loc): how far
         # errors in loc and scale move them (``assess._inherited``).
         out["sample:jacobian"] = _abs_jacobian(model.bij, base.loc + base.scale_diag * noise)
