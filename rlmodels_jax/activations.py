@@ -40,7 +40,7 @@ def tanh_float64(x: jax.Array) -> jax.Array:
 @tanh_float64.defjvp
 def _tanh_jvp(primals: tuple[jax.Array], tangents: tuple[jax.Array]) -> tuple[jax.Array, jax.Array]:
     (x,), (dx,) = primals, tangents
-    return jnp.tanh(x), dx / jnp.square(jnp.cosh(x))
+    return jnp.tanh(x), dx * (1.0 / jnp.square(jnp.cosh(x)))
 
 
 @jax.custom_jvp

@@ -54,36 +54,39 @@ def identity(x: torch.Tensor) -> torch.Tensor:
 # without autograd recording, the plain functions.
 
 
-class _TanhFromInput(torch.autograd.Function):
+class _DerivativeFromInput(torch.autograd.Function):
+    """``fn(x)`` whose backward multiplies by ``derivative(x)``."""
+
     @staticmethod
-    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
+    def forward(ctx: Any, x: torch.Tensor, fn: Activation, derivative: Activation) -> torch.Tensor:
         ctx.save_for_backward(x)
-        return torch.tanh(x)
+        ctx.derivative = derivative
+        return fn(x)
 
     @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
         (x,) = ctx.saved_tensors
-        return grad / torch.cosh(x).square()
+        return grad * ctx.derivative(x), None, None
 
 
-class _SigmoidFromInput(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
-        ctx.save_for_backward(x)
-        return torch.sigmoid(x)
+def _tanh_derivative(x: torch.Tensor) -> torch.Tensor:
+    return 1.0 / torch.cosh(x).square()
 
-    @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
-        (x,) = ctx.saved_tensors
-        return grad * (torch.sigmoid(x) * torch.sigmoid(-x))
+
+def _sigmoid_derivative(x: torch.Tensor) -> torch.Tensor:
+    return torch.sigmoid(x) * torch.sigmoid(-x)
 
 
 def tanh_float64(x: torch.Tensor) -> torch.Tensor:
-    return _TanhFromInput.apply(x) if x.requires_grad and torch.is_grad_enabled() else torch.tanh(x)
+    if x.requires_grad and torch.is_grad_enabled():
+        return _DerivativeFromInput.apply(x, torch.tanh, _tanh_derivative)
+    return torch.tanh(x)
 
 
 def sigmoid_float64(x: torch.Tensor) -> torch.Tensor:
-    return _SigmoidFromInput.apply(x) if x.requires_grad and torch.is_grad_enabled() else torch.sigmoid(x)
+    if x.requires_grad and torch.is_grad_enabled():
+        return _DerivativeFromInput.apply(x, torch.sigmoid, _sigmoid_derivative)
+    return torch.sigmoid(x)
 
 
 ACTIVATIONS = ActivationTable({
