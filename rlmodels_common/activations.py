@@ -37,7 +37,7 @@ DERIVATIVE_FROM_INPUT: dict[str, str] = {
 """Activations whose float64 models take the derivative from the input: JAX's
 and torch's rules take it from the rounded output (1 - y^2, y (1 - y)), where
 saturation turns the output's last bit into a relative error of ulp / (1 - |y|)
-(1e-6 at tanh(12)), and XLA's and torch's float64 tanh differ in that bit for
+(3e-7 of tanh'(12)), and XLA's and torch's float64 tanh differ in that bit for
 most inputs. Float32 models keep the frameworks' rules: the speed of training
 is in float32, and the float32 reference (JAX as users run it) uses them too."""
 

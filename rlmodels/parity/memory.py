@@ -42,31 +42,31 @@ def mapping_limit() -> int | None:
         return None
 
 
-_compiled_since_count = [True]
+_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+_listening = False
+_compiled_since_count = True
 """Whether XLA compiled a program since the mappings were last counted."""
 
 
 def _on_event(event: str, duration: float, **kwargs: object) -> None:
+    global _compiled_since_count
     if event == _COMPILE_EVENT:
-        _compiled_since_count[0] = True
-
-
-_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
-_listening: list[bool] = []
+        _compiled_since_count = True
 
 
 def release_compiled(share: float = SHARE) -> bool:
     """Clear JAX's compiled programs if this process holds more than ``share``
     of its mapping limit; return whether it did. The programs in use are
     compiled again when next called (about a second each)."""
+    global _listening, _compiled_since_count
     import jax
 
     if not _listening:
         jax.monitoring.register_event_duration_secs_listener(_on_event)
-        _listening.append(True)
-    if not _compiled_since_count[0]:
+        _listening = True
+    if not _compiled_since_count:
         return False
-    _compiled_since_count[0] = False
+    _compiled_since_count = False
     count, limit = mapping_count(), mapping_limit()
     if count is None or limit is None or count < share * limit:
         return False

@@ -270,8 +270,7 @@ def _outputs(model: Model, pi: Any, value: jax.Array, action: jax.Array, noise: 
         return out | {"sample": jnp.argmax(scores, axis=-1), "deterministic:scores": pi.logits, "sample:scores": scores}
     base = pi.distribution
     out["sample"] = model.bij.forward(base.loc + base.scale_diag * noise)
-    if action.dtype == jnp.float64:  # the truth: the sizes the rule compares at (``assess._scale``)
-        # How far a relative change of the action moves log_prob.
+    if action.dtype == jnp.float64:  # the truth: how far a relative change of the action moves log_prob
         d_action = jax.grad(lambda a: jnp.sum(pi.log_prob(a)))(action)  # rows are independent
         out["log_prob:sensitivity"] = jnp.sum(jnp.abs(d_action * action), axis=-1)
     if jacobians:  # asked of the truth where an action fails without them
